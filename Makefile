@@ -1,0 +1,51 @@
+# vstar-lite: set-up, tests and notebook tools. Needs only Python >= 3.10 and make.
+# Every target that needs the environment creates it first (.venv, CPU build of torch).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+CONSTRAINTS ?= constraints-cpu.txt
+# Extra pip arguments, e.g. PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+# on a Linux machine without this project's local CPU wheel of torch.
+PIP_ARGS    ?=
+STAMP       := $(VENV)/.installed
+NBTOOLS     := $(BIN)/python tools/nbtools.py
+
+.PHONY: help setup lab test unit notebooks execute check badges student clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml $(CONSTRAINTS)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) $(PIP_ARGS) -e ".[notebooks,test]"
+	touch $@
+
+setup: $(STAMP)  ## create .venv with the package, notebook and test tools
+
+lab: $(STAMP)  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+test: $(STAMP)  ## run every test: unit tests, notebook consistency, nbval on every notebook
+	$(BIN)/python -m pytest
+
+unit: $(STAMP)  ## unit tests only (no notebooks), quick
+	$(BIN)/python -m pytest tests -o addopts="-p no:cacheprovider"
+
+execute: $(STAMP)  ## re-execute every notebook from its .py into the paired .ipynb (NB=00 for one)
+	$(NBTOOLS) execute $(NB)
+
+notebooks: $(STAMP)  ## run all notebooks headless into build/notebooks/*.html (no browser needed)
+	$(NBTOOLS) execute --out build/notebooks --html $(NB)
+
+check: $(STAMP)  ## check that every .py and .ipynb pair agrees and is executed
+	$(NBTOOLS) check
+
+badges: $(STAMP)  ## rewrite every Colab badge from the repository address in pyproject.toml
+	$(NBTOOLS) badges
+
+student: $(STAMP)  ## write student versions (solutions removed, no outputs) to build/student/
+	$(NBTOOLS) student --out build/student
+
+clean:  ## remove .venv and build outputs
+	rm -rf $(VENV) build

@@ -1,0 +1,365 @@
+"""Notebook tools for vstar-lite: execute, check, badges, student versions.
+
+Every notebook is a pair in ``notebooks/``: ``NN_topic.py`` (jupytext percent format, the source
+that is edited) and ``NN_topic.ipynb`` (produced from it by ``execute``, with outputs).
+
+    python tools/nbtools.py execute [00 01 ...] [--out DIR] [--html]
+    python tools/nbtools.py check
+    python tools/nbtools.py badges [--check]
+    python tools/nbtools.py student --out DIR
+
+``execute`` runs each ``.py`` in a fresh kernel and writes the paired ``.ipynb`` so that a re-run on
+the same machine gives the same file: cell ids are numbered, execution timestamps are dropped and
+widget model ids are renumbered. ``check`` fails when a pair differs in content or an ``.ipynb``
+holds a code cell that was not executed in a fresh top-to-bottom run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+COLAB_BRANCH = "main"
+CELL_TIMEOUT_S = 600
+
+BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+BADGE_RE = re.compile(
+    r"\[!\[Open In Colab\]\(" + re.escape(BADGE_IMAGE) + r"\)\]\((?P<url>[^)\s]*)\)"
+)
+COLAB_URL_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
+INSTALL_RE = re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+")
+README_BEGIN, README_END = "<!-- notebooks:begin -->", "<!-- notebooks:end -->"
+SOLUTION_RE = re.compile(
+    r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION\n?", re.MULTILINE | re.DOTALL
+)
+
+
+# --------------------------------------------------------------------------- notebook discovery
+def notebook_sources(selection: list[str] | None = None, folder: Path = NOTEBOOKS) -> list[Path]:
+    """The ``NN_*.py`` notebook sources, optionally only those whose name starts with a selector."""
+    sources = sorted(folder.glob("[0-9][0-9]_*.py"))
+    if selection:
+        sources = [p for p in sources if any(p.stem.startswith(s) for s in selection)]
+        if not sources:
+            raise SystemExit(f"no notebook in {folder} matches {selection}")
+    return sources
+
+
+def notebook_title(source: Path) -> str:
+    """The first Markdown heading of a notebook source (the text after ``# # ``)."""
+    for line in source.read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^# #\s+(.+)$", line)
+        if match:
+            return match.group(1).strip()
+    raise ValueError(f"{source.name} has no '# # Title' heading")
+
+
+# --------------------------------------------------------------------------------- execution
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+def _renumber_widget_ids(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Replace ipywidgets' random model ids by ids numbered in order of first appearance."""
+    found = [
+        output["data"][WIDGET_VIEW]["model_id"]
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if WIDGET_VIEW in output.get("data", {})
+    ]
+    found += list(nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {}))
+    mapping: dict[str, str] = {}
+    for model_id in found:
+        mapping.setdefault(model_id, f"{len(mapping) + 1:032x}")
+    text = json.dumps(nb)
+    for old, new in mapping.items():
+        text = text.replace(old, new)
+    return nbformat.from_dict(json.loads(text))
+
+
+def to_text(nb: nbformat.NotebookNode) -> str:
+    """The exact file contents of a notebook, as ``nbformat.write`` would save it."""
+    text = nbformat.writes(nb)
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) chunks: how a print is split depends on timing."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
+def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Make an executed notebook depend only on its source and its outputs."""
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
+            for output in cell.outputs:
+                output.get("metadata", {}).pop("execution", None)
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    return _renumber_widget_ids(nb)
+
+
+def execute_notebook(source: Path) -> nbformat.NotebookNode:
+    """Run a notebook source top to bottom in a fresh kernel, working directory ``notebooks/``."""
+    from nbclient import NotebookClient
+
+    nb = jupytext.read(source)
+    nb.metadata.setdefault(
+        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
+    )
+    os.environ["PYTHONHASHSEED"] = "0"  # inherited by the kernel
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT_S,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(source.parent)}},
+        record_timing=False,
+        store_widget_state=True,
+    )
+    client.execute()
+    return normalize(nb)
+
+
+def write_html(nb: nbformat.NotebookNode, path: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    path.write_text(body, encoding="utf-8")
+
+
+def cmd_execute(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else None
+    if out:
+        out.mkdir(parents=True, exist_ok=True)
+    for source in notebook_sources(args.notebooks):
+        print(f"executing {source.relative_to(ROOT)} ...", flush=True)
+        nb = execute_notebook(source)
+        target = (out or source.parent) / f"{source.stem}.ipynb"
+        target.write_text(to_text(nb), encoding="utf-8")
+        print(f"  wrote {target}")
+        if args.html:
+            html = target.with_suffix(".html")
+            write_html(nb, html)
+            print(f"  wrote {html}")
+    return 0
+
+
+# --------------------------------------------------------------------------- consistency check
+def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [
+        (cell.cell_type, cell.source.rstrip(), tuple(cell.metadata.get("tags", ())))
+        for cell in nb.cells
+    ]
+
+
+def check_pair(source: Path) -> list[str]:
+    """Problems with one ``.py``/``.ipynb`` pair; an empty list when it is consistent."""
+    paired = source.with_suffix(".ipynb")
+    if not paired.exists():
+        return [f"{source.name}: no paired {paired.name} (run `make execute NB={source.stem[:2]}`)"]
+    problems = []
+    expected, stored = _cells(jupytext.read(source)), _cells(nbformat.read(paired, as_version=4))
+    if len(expected) != len(stored):
+        problems.append(f"{paired.name} has {len(stored)} cells, {source.name} has {len(expected)}")
+    else:
+        differing = [i for i, (want, have) in enumerate(zip(expected, stored)) if want != have]
+        problems += [f"{paired.name}: cell {i} differs from {source.name}" for i in differing]
+    if problems:
+        problems.append(f"  re-execute it: make execute NB={source.stem[:2]}")
+    nb = nbformat.read(paired, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    counts = [c.get("execution_count") for c in code]
+    if None in counts:
+        index = nb.cells.index(code[counts.index(None)])
+        problems.append(f"{paired.name}: code cell {index} was never executed")
+    elif counts != list(range(1, len(code) + 1)):
+        problems.append(
+            f"{paired.name}: execution counts {counts} are not 1..{len(code)}: "
+            "the stored outputs are not from one fresh top-to-bottom run"
+        )
+    return problems
+
+
+def check_all(folder: Path = NOTEBOOKS) -> list[str]:
+    problems = []
+    for source in notebook_sources(folder=folder):
+        problems += check_pair(source)
+    for stray in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
+        if not stray.with_suffix(".py").exists():
+            problems.append(f"{stray.name}: no paired .py source")
+    return problems
+
+
+def cmd_check(_: argparse.Namespace) -> int:
+    problems = check_all()
+    for problem in problems:
+        print(problem)
+    count = len(notebook_sources())
+    print(f"{count} notebook pairs checked, {len(problems)} problem(s)")
+    return 1 if problems else 0
+
+
+# -------------------------------------------------------------------------------------- badges
+@dataclass(frozen=True)
+class Repository:
+    url: str  # https://github.com/OWNER/NAME
+
+    @classmethod
+    def from_pyproject(cls, path: Path = ROOT / "pyproject.toml") -> Repository:
+        url = tomllib.loads(path.read_text(encoding="utf-8"))["project"]["urls"]["Repository"]
+        if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
+            raise ValueError(
+                f"[project.urls] Repository must be https://github.com/OWNER/NAME, got {url!r}"
+            )
+        return cls(url)
+
+    def colab_url(self, notebook: str) -> str:
+        slug = self.url.removeprefix("https://github.com/")
+        return f"https://colab.research.google.com/github/{slug}/blob/{COLAB_BRANCH}/notebooks/{notebook}"
+
+    def badge(self, notebook: str) -> str:
+        return f"[![Open In Colab]({BADGE_IMAGE})]({self.colab_url(notebook)})"
+
+    @property
+    def install_source(self) -> str:
+        return f"git+{self.url}"
+
+
+def rewrite_notebook_text(text: str, repo: Repository, notebook: str) -> str:
+    """A notebook's text (a cell source or a whole .py) with its badge and install line updated."""
+    text = BADGE_RE.sub(lambda _: repo.badge(notebook), text)
+    return INSTALL_RE.sub(lambda _: repo.install_source, text)
+
+
+def readme_table(repo: Repository, sources: list[Path]) -> str:
+    rows = ["| # | notebook | open |", "|---|---|---|"]
+    for source in sources:
+        title = notebook_title(source).split("·", 1)[-1].strip()
+        ipynb = f"{source.stem}.ipynb"
+        rows.append(f"| {source.stem[:2]} | [{title}](notebooks/{ipynb}) | {repo.badge(ipynb)} |")
+    return "\n".join(rows)
+
+
+def planned_badge_changes(repo: Repository, folder: Path = NOTEBOOKS) -> dict[Path, str]:
+    """Files whose badges or install lines disagree with ``repo``, with their corrected text."""
+    changes: dict[Path, str] = {}
+    sources = notebook_sources(folder=folder)
+    for source in sources:
+        ipynb_name = f"{source.stem}.ipynb"
+        text = source.read_text(encoding="utf-8")
+        new = rewrite_notebook_text(text, repo, ipynb_name)
+        if new != text:
+            changes[source] = new
+        paired = source.with_suffix(".ipynb")
+        if paired.exists():
+            raw = paired.read_text(encoding="utf-8")
+            nb = nbformat.reads(raw, as_version=4)
+            for cell in nb.cells:
+                cell.source = rewrite_notebook_text(cell.source, repo, ipynb_name)
+            new_raw = to_text(nb)
+            if new_raw != raw:
+                changes[paired] = new_raw
+    if folder == NOTEBOOKS:
+        readme = README.read_text(encoding="utf-8")
+        before, _, rest = readme.partition(README_BEGIN)
+        _, _, after = rest.partition(README_END)
+        new = f"{before}{README_BEGIN}\n{readme_table(repo, sources)}\n{README_END}{after}"
+        if README_BEGIN in readme and README_END in rest and new != readme:
+            changes[README] = new
+    return changes
+
+
+def cmd_badges(args: argparse.Namespace) -> int:
+    repo = Repository.from_pyproject()
+    changes = planned_badge_changes(repo)
+    for path, text in changes.items():
+        if args.check:
+            print(f"{path.relative_to(ROOT)}: badges disagree with {repo.url}")
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"rewrote {path.relative_to(ROOT)}")
+    if not changes:
+        print(f"all badges point to {repo.url}")
+    return 1 if (args.check and changes) else 0
+
+
+# ----------------------------------------------------------------------------- student version
+def strip_solutions(source: str) -> str:
+    """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` block by a placeholder."""
+    return SOLUTION_RE.sub(
+        lambda m: f'{m["indent"]}raise NotImplementedError("Exercise: write your solution here")\n',
+        source,
+    )
+
+
+def cmd_student(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for source in notebook_sources(args.notebooks):
+        nb = jupytext.read(source)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.source = strip_solutions(cell.source)
+                cell.outputs, cell.execution_count = [], None
+        target = out / f"{source.stem}.ipynb"
+        target.write_text(to_text(normalize(nb)), encoding="utf-8")
+        print(f"wrote {target}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------- CLI
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    execute = commands.add_parser("execute", help="run notebooks into their paired .ipynb")
+    execute.add_argument("notebooks", nargs="*", help="number prefixes, e.g. 00 03 (default: all)")
+    execute.add_argument("--out", help="write the .ipynb files here instead of notebooks/")
+    execute.add_argument("--html", action="store_true", help="also write an HTML page each")
+    execute.set_defaults(run=cmd_execute)
+    commands.add_parser("check", help="check .py/.ipynb pairs").set_defaults(run=cmd_check)
+    badges = commands.add_parser("badges", help="rewrite Colab badges from pyproject.toml")
+    badges.add_argument("--check", action="store_true", help="only report disagreements")
+    badges.set_defaults(run=cmd_badges)
+    student = commands.add_parser("student", help="write notebooks with solutions removed")
+    student.add_argument("notebooks", nargs="*", help="number prefixes (default: all)")
+    student.add_argument("--out", required=True)
+    student.set_defaults(run=cmd_student)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

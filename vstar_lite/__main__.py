@@ -1,0 +1,3 @@
+from vstar_lite.cli import main
+
+raise SystemExit(main())

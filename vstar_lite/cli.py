@@ -1,0 +1,77 @@
+"""The ``vstar-lite`` command line.
+
+Sub-commands that later parts of the course fill in are listed already, so ``--help`` shows the
+whole tool; until they exist they say so and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+from collections.abc import Sequence
+
+from vstar_lite import __version__
+
+# Sub-commands that later issues implement: name -> what it will do.
+PLANNED_COMMANDS: dict[str, str] = {
+    "generate": "generate a video (GIF) from a prompt or a synopsis",
+    "train": "train the tiny text-to-video model on CPU",
+    "bench": "benchmark TAR attention against plain attention",
+    "batch": "generate videos for many synopses from a JSON file, on one or several GPUs",
+}
+
+
+def _info(_: argparse.Namespace) -> int:
+    """Print versions and the available device: what a bug report needs."""
+    import torch
+
+    print(f"vstar-lite {__version__}")
+    print(f"python     {platform.python_version()}")
+    print(f"torch      {torch.__version__}")
+    for name in ("diffusers", "transformers", "einops"):
+        try:
+            module = __import__(name)
+            print(f"{name:<10} {module.__version__}")
+        except ImportError:
+            print(f"{name:<10} not installed")
+    device = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu only"
+    print(f"device     {device}")
+    return 0
+
+
+def _not_yet(args: argparse.Namespace) -> int:
+    print(
+        f"vstar-lite {args.command}: not yet available in vstar-lite {__version__}.",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vstar-lite",
+        description="VSTAR (temporal attention regularization and video synopsis prompting) "
+        "for text-to-video diffusion, from the vstar-lite course.",
+    )
+    parser.add_argument("--version", action="version", version=f"vstar-lite {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("info", help="print versions and the device").set_defaults(run=_info)
+    for name, summary in PLANNED_COMMANDS.items():
+        sub = commands.add_parser(name, help=f"{summary} (not yet available)")
+        sub.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        sub.set_defaults(run=_not_yet)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
