@@ -1,0 +1,113 @@
+"""The notebooks as a series: pairs consistent, structure, Colab badges, student versions.
+
+nbval itself runs every notebook (``pytest`` collects ``notebooks/*.ipynb`` with ``--nbval``);
+tests/test_notebook_checks.py shows that these checks catch what they are meant to catch.
+"""
+
+import re
+
+import jupytext
+import nbformat
+import nbtools
+import pytest
+
+SOURCES = nbtools.notebook_sources()
+IDS = [source.stem for source in SOURCES]
+MAX_NOTEBOOK_BYTES = 2_000_000
+
+
+def test_there_are_notebooks():
+    assert SOURCES, "no notebooks/NN_*.py found"
+
+
+def test_every_pair_is_consistent_and_executed():
+    assert nbtools.check_all() == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_structure(source):
+    nb = jupytext.read(source)
+    first = nb.cells[0]
+    assert first.cell_type == "markdown"
+    assert re.match(rf"# {source.stem[:2]} · \S", first.source), "title '# NN · Topic' first"
+    for heading in ("**Learning goals.**", "**Sources.**"):
+        assert heading in first.source
+    text = "\n".join(cell.source for cell in nb.cells)
+    assert "## Recap" in text and "## Exercise" in text
+    code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    assert 'if "google.colab" in sys.modules:' in code[0], "the first code cell is the Colab set-up"
+    assert any("# BEGIN SOLUTION" in cell for cell in code), "an exercise with a marked solution"
+    assert any(cell.lstrip().startswith("check") or "assert " in cell for cell in code)
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_stored_outputs_are_small_and_clean(source):
+    paired = source.with_suffix(".ipynb")
+    assert paired.stat().st_size < MAX_NOTEBOOK_BYTES
+    nb = nbformat.read(paired, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            where = f"{paired.name} cell {index}"
+            assert output.output_type != "error", f"{where} stored an error"
+            assert output.get("name") != "stderr", f"{where} printed to stderr: {output.text[:200]}"
+            data = output.get("data", {})
+            assert "image/svg+xml" not in data, f"{where}: use PNG figures, nbval compares SVG"
+            assert not re.search(r" at 0x[0-9a-f]+", str(data.get("text/plain", ""))), (
+                f"{where} stored an object repr with a memory address"
+            )
+
+
+def test_badges_agree_with_the_repository_setting(root):
+    repo = nbtools.Repository.from_pyproject()
+    assert nbtools.planned_badge_changes(repo) == {}, "run `make badges`"
+    readme = (root / "README.md").read_text()
+    expected_readme = {repo.colab_url(f"{s.stem}.ipynb") for s in SOURCES}
+    assert set(nbtools.COLAB_URL_RE.findall(readme)) == expected_readme
+    for source in SOURCES:
+        url = repo.colab_url(f"{source.stem}.ipynb")
+        for path in (source, source.with_suffix(".ipynb")):
+            nb = jupytext.read(path)
+            assert repo.badge(f"{source.stem}.ipynb") in nb.cells[0].source, f"{path.name}"
+            text = "\n".join(cell.source for cell in nb.cells)
+            assert set(nbtools.COLAB_URL_RE.findall(text)) == {url}, f"{path.name}"
+            assert set(nbtools.INSTALL_RE.findall(text)) == {repo.install_source}, f"{path.name}"
+
+
+def test_badge_command_rewrites_badges_and_install_lines_and_keeps_pairs(tmp_path):
+    for source in SOURCES:
+        for path in (source, source.with_suffix(".ipynb")):
+            (tmp_path / path.name).write_bytes(path.read_bytes())
+    fork = nbtools.Repository("https://github.com/someone/vstar-fork")
+    changes = nbtools.planned_badge_changes(fork, folder=tmp_path)
+    assert len(changes) == 2 * len(SOURCES)
+    for path, text in changes.items():
+        path.write_text(text)
+    assert nbtools.planned_badge_changes(fork, folder=tmp_path) == {}
+    assert nbtools.check_all(tmp_path) == []
+    text = (tmp_path / SOURCES[0].name).read_text()
+    assert "colab.research.google.com/github/someone/vstar-fork/blob/main/notebooks/" in text
+    assert "git+https://github.com/someone/vstar-fork" in text
+
+
+def test_repository_setting_must_be_a_github_address(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project.urls]\nRepository = "https://example.org/x"\n')
+    with pytest.raises(ValueError, match="must be https://github.com/OWNER/NAME"):
+        nbtools.Repository.from_pyproject(tmp_path / "pyproject.toml")
+
+
+def test_student_version_removes_solutions_only():
+    source = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n\nprint(f)\n"
+    stripped = nbtools.strip_solutions(source)
+    assert stripped == (
+        'def f(x):\n    raise NotImplementedError("Exercise: write your solution here")\n'
+        "\nprint(f)\n"
+    )
+
+
+def test_student_command_writes_unexecuted_notebooks_without_solutions(tmp_path):
+    assert nbtools.main(["student", "--out", str(tmp_path)]) == 0
+    for source in SOURCES:
+        nb = nbformat.read(tmp_path / f"{source.stem}.ipynb", as_version=4)
+        text = "\n".join(cell.source for cell in nb.cells)
+        assert "BEGIN SOLUTION" not in text and "NotImplementedError" in text
+        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")

@@ -1,0 +1,103 @@
+"""Packaging: environment.yml mirrors pyproject.toml; the console script works."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+CONDA_TO_PYPI = {"pytorch": "torch"}  # conda-forge names that differ from PyPI's
+CONDA_ONLY = {"python", "pip"}
+
+
+def normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pyproject_requirements(root: Path) -> dict[str, str]:
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    requirements = list(project["dependencies"])
+    for group in project["optional-dependencies"].values():
+        requirements += group
+    found: dict[str, str] = {}
+    for text in requirements:
+        requirement = Requirement(text)
+        found[normalize(requirement.name)] = str(requirement.specifier)
+    return found
+
+
+def conda_requirements(root: Path) -> dict[str, str]:
+    environment = yaml.safe_load((root / "environment.yml").read_text())
+    found: dict[str, str] = {}
+    for entry in environment["dependencies"]:
+        if isinstance(entry, dict):  # the pip: section installs the project itself
+            assert entry == {"pip": ["-e ."]}, f"unexpected pip section {entry}"
+            continue
+        name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", entry).groups()
+        if name not in CONDA_ONLY:
+            found[normalize(CONDA_TO_PYPI.get(name, name))] = spec.replace(" ", "")
+    return found
+
+
+def test_environment_yml_names_the_same_packages_as_pyproject(root):
+    pypi, conda = pyproject_requirements(root), conda_requirements(root)
+    assert sorted(set(pypi) - set(conda)) == [], "in pyproject.toml, missing from environment.yml"
+    assert sorted(set(conda) - set(pypi)) == [], "in environment.yml, missing from pyproject.toml"
+    assert {n: s for n, s in conda.items() if s != pypi[n]} == {}, "version bounds differ"
+
+
+def test_the_comparison_notices_a_missing_package(root, tmp_path):
+    (tmp_path / "pyproject.toml").write_text((root / "pyproject.toml").read_text())
+    text = (root / "environment.yml").read_text()
+    (tmp_path / "environment.yml").write_text(text.replace("  - einops>=0.7\n", ""))
+    assert "einops" in set(pyproject_requirements(tmp_path)) - set(conda_requirements(tmp_path))
+
+
+def test_torch_is_not_pinned_for_users_but_constrained_for_cpu_setup(root):
+    assert pyproject_requirements(root)["torch"] == ">=2.1"
+    constraints = (root / "constraints-cpu.txt").read_text().split("\n")
+    assert "torch==2.13.0" in constraints
+
+
+def console_script() -> str:
+    script = Path(sys.executable).with_name("vstar-lite")
+    return str(script) if script.exists() else shutil.which("vstar-lite")
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([console_script(), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_help_lists_every_command():
+    result = run_cli("--help")
+    assert result.returncode == 0
+    for command in ("info", "generate", "train", "bench", "batch"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize("command", ["generate", "train", "bench", "batch"])
+def test_planned_commands_say_not_yet_available_and_fail(command):
+    result = run_cli(command, "a red circle moves right")
+    assert result.returncode == 2
+    assert f"vstar-lite {command}: not yet available" in result.stderr
+
+
+def test_info_and_version():
+    from vstar_lite import __version__
+
+    info = run_cli("info")
+    assert info.returncode == 0 and f"vstar-lite {__version__}" in info.stdout
+    assert "torch" in info.stdout
+    version = subprocess.run(
+        [sys.executable, "-m", "vstar_lite", "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.strip() == f"vstar-lite {__version__}"

@@ -1,0 +1,81 @@
+"""vstar_lite.viz: uint8 conversion, GIF encoding, the notebook GIF display, frame strips."""
+
+import base64
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from vstar_lite.video import toy_clip
+from vstar_lite.viz import frame_strip, gif_bytes, save_gif, show_video, to_uint8_frames
+
+matplotlib.use("Agg")
+
+
+def decode_gif(data: bytes) -> list[np.ndarray]:
+    with Image.open(io.BytesIO(data)) as image:
+        frames = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            frames.append(np.asarray(image.convert("RGB")))
+    return frames
+
+
+def test_to_uint8_maps_the_range_linearly():
+    video = torch.tensor([0.0, 0.5, 1.0]).view(1, 3, 1, 1)  # c=1, f=3, 1x1 pixels
+    frames = to_uint8_frames(video)
+    assert frames.shape == (3, 1, 1, 3) and frames.dtype == np.uint8  # grey becomes RGB
+    assert frames[:, 0, 0, 0].tolist() == [0, 128, 255]
+    signed = to_uint8_frames(torch.tensor([-1.0, 0.0, 1.0]).view(1, 3, 1, 1), value_range=(-1, 1))
+    assert signed[:, 0, 0, 0].tolist() == [0, 128, 255]
+
+
+def test_to_uint8_refuses_out_of_range_and_nan():
+    with pytest.raises(ValueError, match=r"value_range=\[0.0, 1.0\], got min -0.5 and max 1"):
+        to_uint8_frames(torch.tensor([-0.5, 1.0]).view(1, 2, 1, 1))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        to_uint8_frames(torch.tensor([float("nan")]).view(1, 1, 1, 1))
+    with pytest.raises(ValueError, match=r"shape \(c, f, h, w\) with c = 1 or 3, got shape \(2, 1, 1, 1\)"):
+        to_uint8_frames(torch.zeros(2, 1, 1, 1))
+    # float rounding just past the edge is not an error
+    assert to_uint8_frames(torch.tensor([1.0 + 1e-6]).view(1, 1, 1, 1))[0, 0, 0, 0] == 255
+
+
+def test_gif_has_every_frame_at_the_requested_scale_and_colours():
+    clip = toy_clip(num_frames=5, height=16, width=24)
+    data = gif_bytes(clip, fps=5, scale=2)
+    assert data[:6] == b"GIF89a"
+    frames = decode_gif(data)
+    assert len(frames) == 5 and frames[0].shape == (32, 48, 3)
+    expected = to_uint8_frames(clip)
+    for decoded, original in zip(frames, expected):
+        # a 2x nearest-neighbour upscale: every source pixel is a 2x2 block of the same colour
+        assert np.abs(decoded[::2, ::2].astype(int) - original.astype(int)).max() <= 8
+    assert data == gif_bytes(clip, fps=5, scale=2)  # deterministic
+
+
+def test_gif_argument_errors():
+    clip = toy_clip(num_frames=2)
+    with pytest.raises(ValueError, match=r"fps must be in \(0, 50\], got 0"):
+        gif_bytes(clip, fps=0)
+    with pytest.raises(ValueError, match="scale must be a positive int or None, got 0"):
+        gif_bytes(clip, scale=0)
+
+
+def test_show_video_publishes_gif_bytes_as_png_mime_and_a_description(tmp_path):
+    clip = toy_clip(num_frames=4, height=16, width=16)
+    shown = show_video(clip, fps=2)
+    bundle = shown._repr_mimebundle_()
+    assert set(bundle) == {"image/png", "text/plain"}
+    assert base64.b64decode(bundle["image/png"]) == shown.data == gif_bytes(clip, fps=2)
+    assert bundle["text/plain"] == "GIF: 4 frames of 160x160 px at 2 fps"  # auto scale 10x
+    assert save_gif(clip, tmp_path / "clip.gif", fps=2).read_bytes() == shown.data
+
+
+def test_frame_strip_has_one_titled_axis_per_frame():
+    fig = frame_strip(toy_clip(num_frames=3), title="three")
+    assert [ax.get_title() for ax in fig.axes] == ["f = 0", "f = 1", "f = 2"]
+    assert fig._suptitle.get_text() == "three"
