@@ -10,6 +10,7 @@ import jupytext
 import nbformat
 import nbtools
 import pytest
+from jupytext.config import load_jupytext_config
 
 SOURCES = nbtools.notebook_sources()
 IDS = [source.stem for source in SOURCES]
@@ -22,6 +23,17 @@ def test_there_are_notebooks():
 
 def test_every_pair_is_consistent_and_executed():
     assert nbtools.check_all() == []
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=IDS)
+def test_source_is_what_jupyterlab_would_save(source):
+    """Saving the .ipynb in JupyterLab (jupytext pairing) must not rewrite the .py."""
+    config = load_jupytext_config(str(source.parent))
+    saved = jupytext.writes(jupytext.read(source.with_suffix(".ipynb")), "py:percent", config=config)
+    assert saved == source.read_text(), (
+        f"{source.name} is not in jupytext's form; rewrite it with: jupytext --to py:percent "
+        f"--output {source} {source.with_suffix('.ipynb')}"
+    )
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
