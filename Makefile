@@ -9,6 +9,8 @@ CONSTRAINTS ?= constraints-cpu.txt
 # on a Linux machine without this project's local CPU wheel of torch.
 PIP_ARGS    ?=
 STAMP       := $(VENV)/.installed
+# JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
+LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
 .PHONY: help setup lab test unit notebooks execute check badges student clean
@@ -24,7 +26,7 @@ $(STAMP): pyproject.toml $(CONSTRAINTS)
 setup: $(STAMP)  ## create .venv with the package, notebook and test tools
 
 lab: $(STAMP)  ## open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/
 
 test: $(STAMP)  ## run every test: unit tests, notebook consistency, nbval on every notebook
 	$(BIN)/python -m pytest

@@ -26,10 +26,10 @@
 # 4. recognise the "reshape without permute" bug;
 # 5. look at a video as a frame strip and as a GIF.
 #
-# **Sources.** The notation `RS(F; ...)` and Eq. 1-4 are from the appendix *Details of SCVideo*
-# (anonymous submission, under review), in `shared/papers/scvideo_appendix.md`. The series leads to
-# VSTAR: *Generative Temporal Nursing for Longer Dynamic Video Synthesis* (Li, Beluch, Keuper, Zhang
-# and Khoreva, ICLR 2025).
+# **Sources.** The notation `RS(F; ...)` and Eq. 1-4 are from the appendix *Details of SCVideo* of
+# an anonymous submission under review (section 1, "Sparse Causal Attention" to "Temporal
+# Attention"). The series leads to VSTAR: *Generative Temporal Nursing for Longer Dynamic Video
+# Synthesis* (Li, Beluch, Keuper, Zhang and Khoreva, ICLR 2025).
 
 # %% Set-up: in Colab, install vstar-lite; elsewhere (make lab, make test) it is already installed.
 import sys
