@@ -1,6 +1,7 @@
 """The notebook checks can fail: tampered outputs, un-executed edits, non-deterministic runs."""
 
 import json
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -62,17 +63,24 @@ def test_consistency_check_passes_an_untouched_pair(tmp_path):
     assert nbtools.check_pair(copy_pair(tmp_path)) == []
 
 
-@pytest.mark.parametrize("edit", ["code", "markdown"])
+EDITS = {
+    "code": ("SEED = 0\n", "SEED = 1\n"),
+    "markdown": ("# ## Recap\n", "# ## Recap (edited)\n"),
+    "cell title": ("# %% Set-up:", "# %% Set-up (edited):"),
+    "new cell": ("# %% [markdown]\n# ## Recap", "# %%\nprint(1)\n\n# %% [markdown]\n# ## Recap"),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS)
 def test_consistency_check_fails_on_an_edit_that_was_not_executed(tmp_path, edit):
     source = copy_pair(tmp_path)
     text = source.read_text()
-    if edit == "code":
-        text = text.replace("SEED = 0\n", "SEED = 1\n", 1)
-    else:
-        text = text.replace("# ## Recap\n", "# ## Recap (edited)\n", 1)
-    source.write_text(text)
+    old, new = EDITS[edit]
+    assert old in text, f"the test's edit {edit!r} no longer applies to {source.name}"
+    source.write_text(text.replace(old, new, 1))
     problems = nbtools.check_pair(source)
-    assert problems and "differs from" in problems[0]
+    assert len(problems) == 2 and problems[-1] == "  re-execute it: make execute NB=00"
+    assert re.search(r"differs from|has \d+ cells, .* has \d+$", problems[0])
 
 
 def test_consistency_check_fails_on_unexecuted_or_reordered_cells(tmp_path):

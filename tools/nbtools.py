@@ -178,9 +178,15 @@ def cmd_execute(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- consistency check
-def _cells(nb: nbformat.NotebookNode) -> list[tuple[str, str, tuple[str, ...]]]:
+def _cells(nb: nbformat.NotebookNode) -> list[tuple]:
+    """What a pair must agree on: each cell's type, source, tags and title (text after ``# %%``)."""
     return [
-        (cell.cell_type, cell.source.rstrip(), tuple(cell.metadata.get("tags", ())))
+        (
+            cell.cell_type,
+            cell.source.rstrip(),
+            tuple(cell.metadata.get("tags", ())),
+            cell.metadata.get("title"),
+        )
         for cell in nb.cells
     ]
 
