@@ -3,7 +3,10 @@
 Modules, in the order the notebooks meet them:
 
 - :mod:`vstar_lite.video`: the ``b c f h w`` layout, the SCVideo reshapes, a synthetic clip;
-- :mod:`vstar_lite.viz`: frame strips and GIFs that play in notebooks;
+- :mod:`vstar_lite.viz`: frame strips, GIFs that play in notebooks, attention heatmaps;
+- :mod:`vstar_lite.widgets`: interactive explorers with a static fallback;
+- :mod:`vstar_lite.attention`: attention and the SCVideo attentions of Eq. 1-4;
+- :mod:`vstar_lite.blocks`: the SS-T block and its Make-A-Video initialization;
 - :mod:`vstar_lite.utils`: seeding and the notebooks' set-up cell.
 """
 

@@ -23,6 +23,8 @@ from PIL import Image
 
 __all__ = [
     "GifVideo",
+    "attention_heatmap",
+    "attention_overlay",
     "frame_strip",
     "gif_bytes",
     "save_gif",
@@ -184,3 +186,58 @@ def use_png_figures(dpi: int = 80) -> None:
     set_matplotlib_formats("png")
     plt.rcParams["figure.dpi"] = dpi
     plt.rcParams["savefig.dpi"] = dpi
+
+
+def attention_heatmap(
+    probs: torch.Tensor | np.ndarray,
+    *,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    xlabel: str = "key",
+    ylabel: str = "query",
+    annotate: bool = False,
+    vmax: float | None = None,
+) -> plt.Axes:
+    """Draw an attention matrix ``"n m"`` (rows: queries, columns: keys) as an image.
+
+    ``annotate`` writes each probability in its cell (for matrices small enough to read).
+    """
+    matrix = probs.detach().cpu().float().numpy() if isinstance(probs, torch.Tensor) else np.asarray(probs)
+    if matrix.ndim != 2:
+        raise ValueError(f"probs must be a 2-D matrix (n, m), got shape {matrix.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.2, 3.2))
+    image = ax.imshow(matrix, cmap="magma", vmin=0.0, vmax=vmax, interpolation="nearest")
+    if annotate:
+        top = matrix.max() if vmax is None else vmax
+        for (row, col), value in np.ndenumerate(matrix):
+            colour = "black" if value > 0.6 * top else "white"
+            ax.text(col, row, f"{value:.2f}", ha="center", va="center", fontsize=8, color=colour)
+    ax.set(xlabel=xlabel, ylabel=ylabel)
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    return ax
+
+
+def attention_overlay(
+    frame: torch.Tensor | np.ndarray,
+    weights: torch.Tensor | np.ndarray,
+    *,
+    ax: plt.Axes | None = None,
+    title: str | None = None,
+    alpha: float = 0.6,
+) -> plt.Axes:
+    """Show where one query attends inside a frame: the frame ``"c h w"`` under weights ``"h w"``."""
+    image = to_uint8_frames(frame[:, None] if frame.ndim == 3 else frame)[0]
+    heat = weights.detach().cpu().float().numpy() if isinstance(weights, torch.Tensor) else np.asarray(weights)
+    if heat.shape != image.shape[:2]:
+        raise ValueError(f"weights must have the frame's shape {image.shape[:2]}, got {heat.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3, 3))
+    ax.imshow(image, interpolation="nearest")
+    ax.imshow(heat, cmap="magma", alpha=alpha, interpolation="nearest")
+    ax.set(xticks=[], yticks=[])
+    if title:
+        ax.set_title(title, fontsize=9)
+    return ax
