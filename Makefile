@@ -13,7 +13,7 @@ STAMP       := $(VENV)/.installed
 LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
-.PHONY: help setup lab test unit notebooks execute check badges student clean
+.PHONY: help setup lab test unit lint notebooks execute check badges student clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -33,6 +33,10 @@ test: $(STAMP)  ## run every test: unit tests, notebook consistency, nbval on ev
 
 unit: $(STAMP)  ## unit tests only (no notebooks), quick
 	$(BIN)/python -m pytest tests -o addopts="-p no:cacheprovider"
+
+lint: $(STAMP)  ## ruff: lint and format check of the package, tools and tests
+	$(BIN)/ruff check vstar_lite tools tests
+	$(BIN)/ruff format --check vstar_lite tools tests
 
 execute: $(STAMP)  ## re-execute every notebook from its .py into the paired .ipynb (NB=00 for one)
 	$(NBTOOLS) execute $(NB)

@@ -1,9 +1,7 @@
-"""vstar_lite.attention: Eq. 1-4 against loop-by-loop references, biases, captures, errors, dtypes."""
+"""vstar_lite.attention: Eq. 1-4 against loop references; biases, captures, errors, dtypes."""
 
 import pytest
 import torch
-from naive import naive_attention, naive_multihead
-
 from vstar_lite.attention import (
     AttnProcessor,
     CrossAttention,
@@ -13,6 +11,8 @@ from vstar_lite.attention import (
     attention,
     sparse_causal_kv,
 )
+
+from naive import naive_attention, naive_multihead
 
 B, C, F, H, W = 2, 8, 4, 2, 3  # a small video; every axis a different size
 HEADS, L, D = 2, 3, 6  # heads; text tokens and text width
@@ -28,7 +28,7 @@ def frame_tokens(video, i, j):
 
 
 def randomized(module):
-    """A module in float64 with every weight random (so zero-initialised outputs cannot hide bugs)."""
+    """The module in float64, every weight random (zero-initialised outputs would hide bugs)."""
     module = module.double()
     with torch.no_grad():
         for index, parameter in enumerate(module.parameters()):
@@ -187,14 +187,22 @@ def test_processor_captures_probabilities_and_adds_a_bias_on_the_f_by_f_logits()
 def test_module_errors_name_the_argument():
     sc = SparseCausalAttention(C, heads=HEADS)
     x = torch.zeros(B * F, H * W, C)
-    with pytest.raises(ValueError, match=r"hidden_states must have shape \(b f\) \(h w\) c with c=8"):
+    with pytest.raises(
+        ValueError, match=r"hidden_states must have shape \(b f\) \(h w\) c with c=8"
+    ):
         sc(torch.zeros(B * F, H * W, C + 1), num_frames=F)
-    with pytest.raises(ValueError, match="num_frames must be a positive int dividing hidden_states"):
+    with pytest.raises(
+        ValueError, match="num_frames must be a positive int dividing hidden_states"
+    ):
         sc(x, num_frames=3)
-    with pytest.raises(TypeError, match="hidden_states has dtype torch.float64 but the layer's weights"):
+    with pytest.raises(
+        TypeError, match="hidden_states has dtype torch.float64 but the layer's weights"
+    ):
         sc(x.double(), num_frames=F)
     cross = CrossAttention(C, heads=HEADS, context_dim=D)
-    with pytest.raises(ValueError, match=r"encoder_hidden_states.shape\[0\] must be b=2 .* or b\*f=8"):
+    with pytest.raises(
+        ValueError, match=r"encoder_hidden_states.shape\[0\] must be b=2 .* or b\*f=8"
+    ):
         cross(x, torch.zeros(3, L, D), num_frames=F)
     with pytest.raises(ValueError, match=r"encoder_hidden_states must have shape .* with c=6"):
         cross(x, torch.zeros(B, L, D + 1), num_frames=F)

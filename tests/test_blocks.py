@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from vstar_lite.blocks import SSTBlock, frame_position_embedding
 
 B, C, F, H, W, L, D, T = 2, 16, 6, 3, 4, 3, 12, 8
@@ -52,7 +51,9 @@ def test_sparse_causal_block_on_a_still_video_is_the_image_block_too():
     block, (x, text, temb) = make_block("sparse_causal"), inputs()
     still = x[:, :, :1].expand(-1, -1, F, -1, -1).contiguous()  # every frame the same
     one_frame = block.image_forward(still[:, :, :1], text, temb)
-    torch.testing.assert_close(block(still, text, temb), one_frame.expand_as(still), rtol=0, atol=1e-5)
+    torch.testing.assert_close(
+        block(still, text, temb), one_frame.expand_as(still), rtol=0, atol=1e-5
+    )
 
 
 def test_sparse_causal_frames_see_only_the_first_and_previous_frame():

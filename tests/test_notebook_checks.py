@@ -8,8 +8,9 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import nbformat
-import nbtools
 import pytest
+
+import nbtools
 
 NOTEBOOK = nbtools.notebook_sources()[0]
 
@@ -44,7 +45,9 @@ def nbval_failures(root: Path, notebook: Path) -> list[str]:
     )  # fmt: skip
     cases = list(ElementTree.parse(report).getroot().iter("testcase"))
     assert len(cases) > 2, f"nbval collected no cells:\n{result.stdout[-2000:]}"
-    failed = [c.get("name") for c in cases if c.find("failure") is not None or c.find("error") is not None]
+    failed = [
+        c.get("name") for c in cases if c.find("failure") is not None or c.find("error") is not None
+    ]
     assert (result.returncode != 0) == bool(failed)
     return failed
 
@@ -98,7 +101,7 @@ def test_consistency_check_fails_on_unexecuted_or_reordered_cells(tmp_path):
     assert "no paired" in nbtools.check_pair(source)[0]
 
 
-PROBE = '''# %%
+PROBE = """# %%
 import time
 import ipywidgets as widgets
 print("first half", flush=True)
@@ -112,7 +115,7 @@ widgets.IntSlider(value=3, description="frame")
 import matplotlib.pyplot as plt
 plt.plot([0, 1], [1, 0])
 plt.show()
-'''
+"""
 
 
 def test_execute_is_deterministic_and_normalizes(tmp_path):

@@ -8,9 +8,10 @@ import re
 
 import jupytext
 import nbformat
-import nbtools
 import pytest
 from jupytext.config import load_jupytext_config
+
+import nbtools
 
 SOURCES = nbtools.notebook_sources()
 IDS = [source.stem for source in SOURCES]
@@ -29,7 +30,9 @@ def test_every_pair_is_consistent_and_executed():
 def test_source_is_what_jupyterlab_would_save(source):
     """Saving the .ipynb in JupyterLab (jupytext pairing) must not rewrite the .py."""
     config = load_jupytext_config(str(source.parent))
-    saved = jupytext.writes(jupytext.read(source.with_suffix(".ipynb")), "py:percent", config=config)
+    saved = jupytext.writes(
+        jupytext.read(source.with_suffix(".ipynb")), "py:percent", config=config
+    )
     assert saved == source.read_text(), (
         f"{source.name} is not in jupytext's form; rewrite it with: jupytext --to py:percent "
         f"--output {source} {source.with_suffix('.ipynb')}"
@@ -102,7 +105,9 @@ def test_badge_command_rewrites_badges_and_install_lines_and_keeps_pairs(tmp_pat
 
 
 def test_repository_setting_must_be_a_github_address(tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[project.urls]\nRepository = "https://example.org/x"\n')
+    (tmp_path / "pyproject.toml").write_text(
+        '[project.urls]\nRepository = "https://example.org/x"\n'
+    )
     with pytest.raises(ValueError, match="must be https://github.com/OWNER/NAME"):
         nbtools.Repository.from_pyproject(tmp_path / "pyproject.toml")
 

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from vstar_lite.video import (
     spatial_tokens,
     temporal_tokens,

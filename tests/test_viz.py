@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 from PIL import Image
-
 from vstar_lite.video import toy_clip
 from vstar_lite.viz import frame_strip, gif_bytes, save_gif, show_video, to_uint8_frames
 
@@ -38,7 +37,9 @@ def test_to_uint8_refuses_out_of_range_and_nan():
         to_uint8_frames(torch.tensor([-0.5, 1.0]).view(1, 2, 1, 1))
     with pytest.raises(ValueError, match="NaN or infinite"):
         to_uint8_frames(torch.tensor([float("nan")]).view(1, 1, 1, 1))
-    with pytest.raises(ValueError, match=r"shape \(c, f, h, w\) with c = 1 or 3, got shape \(2, 1, 1, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"shape \(c, f, h, w\) with c = 1 or 3, got shape \(2, 1, 1, 1\)"
+    ):
         to_uint8_frames(torch.zeros(2, 1, 1, 1))
     # float rounding just past the edge is not an error
     assert to_uint8_frames(torch.tensor([1.0 + 1e-6]).view(1, 1, 1, 1))[0, 0, 0, 0] == 255

@@ -5,7 +5,6 @@ import matplotlib
 import matplotlib.pyplot as plt
 import pytest
 import torch
-
 from vstar_lite.video import toy_clip
 from vstar_lite.viz import attention_heatmap, attention_overlay
 from vstar_lite.widgets import explore
@@ -20,7 +19,10 @@ def test_explore_draws_a_static_figure_first_then_redraws_on_change():
         calls.append((frame, scale))
         plt.figure()
 
-    slider, dropdown = widgets.IntSlider(value=2, min=0, max=5), widgets.Dropdown(options=[1, 10], value=1)
+    slider, dropdown = (
+        widgets.IntSlider(value=2, min=0, max=5),
+        widgets.Dropdown(options=[1, 10], value=1),
+    )
     explorer = explore(plot, "frame slider and scale", frame=slider, scale=dropdown)
     assert calls[0] == (2, 1)  # the static fallback, drawn at the start values
     assert repr(explorer) == "Explorer: frame slider and scale"
@@ -36,7 +38,9 @@ def test_attention_heatmap_draws_the_matrix_and_checks_its_shape():
     ax = attention_heatmap(probs, title="p", annotate=True)
     assert ax.images[0].get_array().shape == (4, 6)
     assert len(ax.texts) == 24 and ax.get_title() == "p"
-    with pytest.raises(ValueError, match=r"probs must be a 2-D matrix \(n, m\), got shape \(2, 4, 6\)"):
+    with pytest.raises(
+        ValueError, match=r"probs must be a 2-D matrix \(n, m\), got shape \(2, 4, 6\)"
+    ):
         attention_heatmap(torch.zeros(2, 4, 6))
 
 
@@ -44,5 +48,7 @@ def test_attention_overlay_needs_weights_of_the_frame_shape():
     frame = toy_clip(num_frames=1, height=16, width=12)[:, 0]  # "c h w"
     ax = attention_overlay(frame, torch.rand(16, 12), title="query (3, 4)")
     assert len(ax.images) == 2
-    with pytest.raises(ValueError, match=r"weights must have the frame's shape \(16, 12\), got \(12, 16\)"):
+    with pytest.raises(
+        ValueError, match=r"weights must have the frame's shape \(16, 12\), got \(12, 16\)"
+    ):
         attention_overlay(frame, torch.rand(12, 16))

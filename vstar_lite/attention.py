@@ -137,7 +137,7 @@ class AttnProcessor:
 
 # --------------------------------------------------------------------------------------- modules
 class Attention(nn.Module):
-    """Multi-head attention weights: ``to_q``, ``to_k``, ``to_v``, ``to_out`` (as diffusers names them).
+    """Multi-head attention weights ``to_q``, ``to_k``, ``to_v``, ``to_out``, named as in diffusers.
 
     ``query_dim``: channels of the tokens; ``context_dim``: channels of the keys' source (the text
     embedding for cross-attention; ``query_dim`` otherwise). ``zero_out``: start ``to_out`` at zero,
@@ -223,7 +223,8 @@ def sparse_causal_kv(x: torch.Tensor, num_frames: int) -> torch.Tensor:
         raise ValueError(f"x must have shape (b f) n c, got {getattr(x, 'shape', type(x))}")
     if not isinstance(num_frames, int) or num_frames < 1 or x.shape[0] % num_frames:
         raise ValueError(
-            f"num_frames must be a positive int dividing x.shape[0]={x.shape[0]}, got {num_frames!r}"
+            f"num_frames must be a positive int dividing x.shape[0]={x.shape[0]}, "
+            f"got {num_frames!r}"
         )
     frames = rearrange(x, "(b f) n c -> b f n c", f=num_frames)
     first = frames[:, [0] * num_frames]  # "b f n c": frame 1 for everyone
@@ -279,8 +280,9 @@ class TemporalAttention(Attention):
     temporal layer starts as a no-op inside its residual branch (Make-A-Video initialization).
     """
 
-    def __init__(self, query_dim: int, heads: int = 4, dim_head: int | None = None,
-                 zero_out: bool = True):  # fmt: skip
+    def __init__(
+        self, query_dim: int, heads: int = 4, dim_head: int | None = None, zero_out: bool = True
+    ):
         super().__init__(query_dim, heads=heads, dim_head=dim_head, zero_out=zero_out)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:

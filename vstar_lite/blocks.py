@@ -87,12 +87,18 @@ class SSTBlock(nn.Module):
             )
         if channels % groups:
             raise ValueError(f"groups={groups} must divide channels={channels}")
-        self.channels, self.frame_attention, self.frame_positions = channels, frame_attention, frame_positions
+        self.channels, self.frame_attention, self.frame_positions = (
+            channels,
+            frame_attention,
+            frame_positions,
+        )
         # image layers
         self.conv_norm = nn.GroupNorm(groups, channels)
         self.conv2d = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
         self.time_proj = nn.Linear(time_dim, channels) if time_dim else None
-        attn1 = SparseCausalAttention if frame_attention == "sparse_causal" else SpatialSelfAttention
+        attn1 = (
+            SparseCausalAttention if frame_attention == "sparse_causal" else SpatialSelfAttention
+        )
         self.norm1, self.attn1 = nn.LayerNorm(channels), attn1(channels, heads=heads)
         self.norm2 = nn.LayerNorm(channels)
         self.attn2 = CrossAttention(channels, heads=heads, context_dim=context_dim)
@@ -141,18 +147,19 @@ class SSTBlock(nn.Module):
 
     def _check_inputs(self, x: torch.Tensor, context: torch.Tensor) -> None:
         if not isinstance(x, torch.Tensor) or x.ndim != 5 or x.shape[1] != self.channels:
-            raise ValueError(
-                f"x must have shape (b, c={self.channels}, f, h, w), got {tuple(getattr(x, 'shape', ()))}"
-            )
+            got = tuple(getattr(x, "shape", ()))
+            raise ValueError(f"x must have shape (b, c={self.channels}, f, h, w), got {got}")
         if x.dtype != self.conv2d.weight.dtype:
-            raise TypeError(f"x has dtype {x.dtype} but the block's weights are {self.conv2d.weight.dtype}")
-        if not isinstance(context, torch.Tensor) or context.ndim != 3:
-            raise ValueError(
-                f"context must have shape (b, L, D) or (b*f, L, D), got {tuple(getattr(context, 'shape', ()))}"
+            raise TypeError(
+                f"x has dtype {x.dtype} but the block's weights are {self.conv2d.weight.dtype}"
             )
+        if not isinstance(context, torch.Tensor) or context.ndim != 3:
+            got = tuple(getattr(context, "shape", ()))
+            raise ValueError(f"context must have shape (b, L, D) or (b*f, L, D), got {got}")
 
-    def forward(self, x: torch.Tensor, context: torch.Tensor,
-                temb: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+    def forward(
+        self, x: torch.Tensor, context: torch.Tensor, temb: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``x: "b c f h w"``, ``context: "b L D"`` or ``"(b f) L D"``, ``temb: "b T"``."""
         self._check_inputs(x, context)
         b, c, f, h, w = x.shape
@@ -164,9 +171,10 @@ class SSTBlock(nn.Module):
         t = self._temporal(t, f)
         return rearrange(t, "(b h w) f c -> b c f h w", b=b, h=h)
 
-    def image_forward(self, x: torch.Tensor, context: torch.Tensor,
-                      temb: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
-        """Only the image layers (no conv3D, no temporal attention): what the block was inflated from.
+    def image_forward(
+        self, x: torch.Tensor, context: torch.Tensor, temb: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Only the image layers (no conv3D, no temporal attention): what the block inflates.
 
         With ``frame_attention="spatial"`` this is the image block applied to every frame on its
         own; a freshly built block's ``forward`` equals it exactly.

@@ -86,7 +86,11 @@ def toy_clip(num_frames: int = 8, height: int = 32, width: int = 32) -> torch.Te
     over a dark blue-to-purple gradient that does not move. Some pixels therefore change over
     time and others never do, which is what the temporal view of notebook 00 makes visible.
     """
-    for name, value, low in (("num_frames", num_frames, 1), ("height", height, 8), ("width", width, 8)):
+    for name, value, low in (
+        ("num_frames", num_frames, 1),
+        ("height", height, 8),
+        ("width", width, 8),
+    ):
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
             raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
 

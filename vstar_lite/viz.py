@@ -38,6 +38,10 @@ __all__ = [
 RANGE_TOLERANCE = 1e-3
 
 
+def _as_array(x: torch.Tensor | np.ndarray) -> np.ndarray:
+    return x.detach().cpu().numpy() if isinstance(x, torch.Tensor) else np.asarray(x)
+
+
 def to_uint8_frames(
     video: torch.Tensor | np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)
 ) -> np.ndarray:
@@ -45,7 +49,7 @@ def to_uint8_frames(
 
     Floats are mapped linearly from ``value_range`` to 0..255; uint8 input is taken as is.
     """
-    array = video.detach().cpu().numpy() if isinstance(video, torch.Tensor) else np.asarray(video)
+    array = _as_array(video)
     if array.ndim != 4 or array.shape[0] not in (1, 3):
         raise ValueError(
             f"video must have shape (c, f, h, w) with c = 1 or 3, got shape {array.shape}"
@@ -120,9 +124,7 @@ class GifVideo:
         self.num_frames, self.height, self.width, self.fps = num_frames, height, width, fps
 
     def __repr__(self) -> str:
-        return (
-            f"GIF: {self.num_frames} frames of {self.width}x{self.height} px at {self.fps:g} fps"
-        )
+        return f"GIF: {self.num_frames} frames of {self.width}x{self.height} px at {self.fps:g} fps"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         return {"image/png": base64.b64encode(self.data).decode("ascii"), "text/plain": repr(self)}
@@ -202,7 +204,7 @@ def attention_heatmap(
 
     ``annotate`` writes each probability in its cell (for matrices small enough to read).
     """
-    matrix = probs.detach().cpu().float().numpy() if isinstance(probs, torch.Tensor) else np.asarray(probs)
+    matrix = _as_array(probs).astype(np.float32)
     if matrix.ndim != 2:
         raise ValueError(f"probs must be a 2-D matrix (n, m), got shape {matrix.shape}")
     if ax is None:
@@ -228,9 +230,9 @@ def attention_overlay(
     title: str | None = None,
     alpha: float = 0.6,
 ) -> plt.Axes:
-    """Show where one query attends inside a frame: the frame ``"c h w"`` under weights ``"h w"``."""
+    """Show where one query attends in a frame: the frame ``"c h w"`` under weights ``"h w"``."""
     image = to_uint8_frames(frame[:, None] if frame.ndim == 3 else frame)[0]
-    heat = weights.detach().cpu().float().numpy() if isinstance(weights, torch.Tensor) else np.asarray(weights)
+    heat = _as_array(weights).astype(np.float32)
     if heat.shape != image.shape[:2]:
         raise ValueError(f"weights must have the frame's shape {image.shape[:2]}, got {heat.shape}")
     if ax is None:

@@ -19,8 +19,12 @@ __all__ = ["Explorer", "explore"]
 class Explorer(widgets.VBox):
     """Controls above a figure that ``plot(**values)`` redraws whenever a control changes."""
 
-    def __init__(self, plot: Callable[..., None], controls: dict[str, widgets.ValueWidget],
-                 description: str):  # fmt: skip
+    def __init__(
+        self,
+        plot: Callable[..., None],
+        controls: dict[str, widgets.ValueWidget],
+        description: str,
+    ):
         self.description_text = description
         output = widgets.interactive_output(plot, controls)
         super().__init__([widgets.HBox(list(controls.values())), output])
@@ -29,7 +33,9 @@ class Explorer(widgets.VBox):
         return f"Explorer: {self.description_text}"
 
 
-def explore(plot: Callable[..., None], description: str, **controls: widgets.ValueWidget) -> Explorer:
+def explore(
+    plot: Callable[..., None], description: str, **controls: widgets.ValueWidget
+) -> Explorer:
     """Show ``plot`` for the controls' start values as a static figure, then return the explorer.
 
     ``plot`` draws with matplotlib (a new figure each call); ``controls`` are ipywidgets value
