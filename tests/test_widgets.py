@@ -24,7 +24,9 @@ def test_explore_draws_a_static_figure_first_then_redraws_on_change():
         widgets.Dropdown(options=[1, 10], value=1),
     )
     explorer = explore(plot, "frame slider and scale", frame=slider, scale=dropdown)
-    assert calls[0] == (2, 1)  # the static fallback, drawn at the start values
+    assert calls == [(2, 1)]  # drawn once, at the start values: static fallback and first view
+    first_view = explorer.output.outputs
+    assert len(first_view) == 1 and first_view[0]["output_type"] == "display_data"
     assert repr(explorer) == "Explorer: frame slider and scale"
     assert explorer._repr_mimebundle_()["text/plain"] == "Explorer: frame slider and scale"
     slider.value = 4

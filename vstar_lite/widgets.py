@@ -4,11 +4,16 @@ A live widget needs a running kernel: GitHub, nbval and a notebook opened withou
 only what was stored. :func:`explore` therefore draws the figure once as an ordinary output (the
 static fallback, for the controls' starting values) and then returns the live explorer, whose
 ``text/plain`` form is a one-line description instead of a widget repr.
+
+The explorer's first view is the same figure, placed in its ``Output`` widget's state rather than
+sent as a second display message: a test runner without widget support (nbval) then sees exactly
+one figure per explorer, as stored. Later views are drawn when a control changes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
@@ -26,8 +31,20 @@ class Explorer(widgets.VBox):
         description: str,
     ):
         self.description_text = description
-        output = widgets.interactive_output(plot, controls)
-        super().__init__([widgets.HBox(list(controls.values())), output])
+        self.plot, self.controls = plot, controls
+        self.output = widgets.Output()
+        for control in controls.values():
+            control.observe(self.redraw, names="value")
+        super().__init__([widgets.HBox(list(controls.values())), self.output])
+
+    def values(self) -> dict[str, Any]:
+        return {name: control.value for name, control in self.controls.items()}
+
+    def redraw(self, _change: Any = None) -> None:
+        with self.output:
+            self.output.clear_output(wait=True)
+            self.plot(**self.values())
+            plt.show()
 
     def __repr__(self) -> str:
         return f"Explorer: {self.description_text}"
@@ -43,6 +60,9 @@ def explore(
     """
     if not controls:
         raise ValueError("controls must name at least one widget, e.g. frame=IntSlider(...)")
-    plot(**{name: control.value for name, control in controls.items()})
-    plt.show()
-    return Explorer(plot, controls, description)
+    explorer = Explorer(plot, controls, description)
+    plot(**explorer.values())
+    figure = plt.gcf()
+    explorer.output.append_display_data(figure)  # the first view, as widget state
+    plt.show()  # the static fallback: an ordinary output
+    return explorer
