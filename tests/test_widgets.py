@@ -33,6 +33,8 @@ def test_explore_draws_a_static_figure_first_then_redraws_on_change():
     assert calls[-1] == (4, 1)
     with pytest.raises(ValueError, match="controls must name at least one widget"):
         explore(plot, "nothing")
+    with pytest.raises(ValueError, match="plot must draw a new matplotlib figure"):
+        explore(lambda k: None, "draws nothing", k=widgets.IntSlider())
 
 
 def test_attention_heatmap_draws_the_matrix_and_checks_its_shape():

@@ -55,14 +55,22 @@ def explore(
 ) -> Explorer:
     """Show ``plot`` for the controls' start values as a static figure, then return the explorer.
 
-    ``plot`` draws with matplotlib (a new figure each call); ``controls`` are ipywidgets value
-    widgets (``IntSlider``, ``Dropdown``, ...), passed to ``plot`` as keyword arguments.
+    ``plot`` draws one or more new matplotlib figures and does not show them (``explore`` and
+    the explorer do); ``controls`` are ipywidgets value widgets (``IntSlider``, ``Dropdown``, ...),
+    passed to ``plot`` as keyword arguments.
     """
     if not controls:
         raise ValueError("controls must name at least one widget, e.g. frame=IntSlider(...)")
     explorer = Explorer(plot, controls, description)
+    before = set(plt.get_fignums())
     plot(**explorer.values())
-    figure = plt.gcf()
-    explorer.output.append_display_data(figure)  # the first view, as widget state
-    plt.show()  # the static fallback: an ordinary output
+    drawn = sorted(set(plt.get_fignums()) - before)
+    if not drawn:
+        raise ValueError(
+            "plot must draw a new matplotlib figure and leave it open (no plt.show() inside "
+            "plot: explore shows it)"
+        )
+    for number in drawn:  # the first view, kept in the explorer's state
+        explorer.output.append_display_data(plt.figure(number))
+    plt.show()  # the static fallback: the same figures as ordinary outputs
     return explorer
