@@ -95,6 +95,14 @@ def attention(
     return (out, probs) if return_probs else out
 
 
+def _check_num_frames(num_frames: int, rows: int, name: str) -> None:
+    """``num_frames`` must split the ``(b f)`` rows of ``name`` into whole videos."""
+    if not isinstance(num_frames, int) or num_frames < 1 or rows % num_frames:
+        raise ValueError(
+            f"num_frames must be a positive int dividing {name}.shape[0]={rows}, got {num_frames!r}"
+        )
+
+
 # ------------------------------------------------------------------------------------ processors
 class Processor(Protocol):
     def __call__(
@@ -192,11 +200,7 @@ class Attention(nn.Module):
             )
 
     def _check_frames(self, tokens: torch.Tensor, num_frames: int) -> None:
-        if not isinstance(num_frames, int) or num_frames < 1 or tokens.shape[0] % num_frames:
-            raise ValueError(
-                f"num_frames must be a positive int dividing hidden_states.shape[0]="
-                f"{tokens.shape[0]}, got {num_frames!r}"
-            )
+        _check_num_frames(num_frames, tokens.shape[0], "hidden_states")
 
 
 class SpatialSelfAttention(Attention):
@@ -221,11 +225,7 @@ def sparse_causal_kv(x: torch.Tensor, num_frames: int) -> torch.Tensor:
     """
     if not isinstance(x, torch.Tensor) or x.ndim != 3:
         raise ValueError(f"x must have shape (b f) n c, got {getattr(x, 'shape', type(x))}")
-    if not isinstance(num_frames, int) or num_frames < 1 or x.shape[0] % num_frames:
-        raise ValueError(
-            f"num_frames must be a positive int dividing x.shape[0]={x.shape[0]}, "
-            f"got {num_frames!r}"
-        )
+    _check_num_frames(num_frames, x.shape[0], "x")
     frames = rearrange(x, "(b f) n c -> b f n c", f=num_frames)
     first = frames[:, [0] * num_frames]  # "b f n c": frame 1 for everyone
     previous = frames[:, [max(i - 1, 0) for i in range(num_frames)]]  # frame i-1 (frame 1 for 1)
