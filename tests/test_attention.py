@@ -172,6 +172,7 @@ def test_temporal_attention_starts_at_zero_output():
 def test_processor_captures_probabilities_and_adds_a_bias_on_the_f_by_f_logits():
     t = rand(6, F, C)
     attn = randomized(TemporalAttention(C, heads=HEADS))
+    plain = attn(t)
     bias = torch.eye(F, dtype=torch.float64) * 2.0  # favour each frame's own position
     capture = AttnProcessor(bias=bias, capture=True)
     previous = attn.set_processor(capture)
@@ -180,8 +181,9 @@ def test_processor_captures_probabilities_and_adds_a_bias_on_the_f_by_f_logits()
     want_out, want_probs = naive_multihead(attn, t[4], t[4], bias=bias)
     torch.testing.assert_close(out[4], want_out)
     torch.testing.assert_close(capture.probs[4], want_probs)
-    attn.set_processor(previous)
-    assert not torch.allclose(attn(t), out)  # the bias made a difference, and is gone again
+    assert not torch.allclose(out, plain)  # the bias made a difference ...
+    assert attn.set_processor(previous) is capture
+    assert torch.equal(attn(t), plain)  # ... and removing it restores the layer bitwise
 
 
 def test_module_errors_name_the_argument():
