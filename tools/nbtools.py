@@ -303,7 +303,7 @@ def planned_badge_changes(repo: Repository, folder: Path = NOTEBOOKS) -> dict[Pa
         before, _, rest = readme.partition(README_BEGIN)
         _, _, after = rest.partition(README_END)
         if not rest or README_END not in rest:
-            raise ValueError(f"README.md must hold the table between {README_BEGIN} and {README_END}")
+            raise ValueError(f"README.md needs the markers {README_BEGIN} and {README_END}")
         new = f"{before}{README_BEGIN}\n{readme_table(repo, sources)}\n{README_END}{after}"
         if new != readme:
             changes[README] = new
