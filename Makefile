@@ -13,7 +13,7 @@ STAMP       := $(VENV)/.installed
 LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
-.PHONY: help setup lab test unit lint notebooks execute check badges student clean
+.PHONY: help setup lab test unit lint bench notebooks execute check badges student clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -37,6 +37,9 @@ unit: $(STAMP)  ## unit tests only (no notebooks), quick
 lint: $(STAMP)  ## ruff: lint and format check of the package, tools and tests
 	$(BIN)/ruff check vstar_lite tools tests
 	$(BIN)/ruff format --check vstar_lite tools tests
+
+bench: $(STAMP)  ## TAR attention benchmark table (time and peak memory, 16-256 frames)
+	$(BIN)/vstar-lite bench
 
 execute: $(STAMP)  ## re-execute every notebook from its .py into the paired .ipynb (NB=00 for one)
 	$(NBTOOLS) execute $(NB)

@@ -7,7 +7,20 @@ Modules, in the order the notebooks meet them:
 - :mod:`vstar_lite.widgets`: interactive explorers with a static fallback;
 - :mod:`vstar_lite.attention`: attention and the SCVideo attentions of Eq. 1-4;
 - :mod:`vstar_lite.blocks`: the SS-T block and its Make-A-Video initialization;
+- :mod:`vstar_lite.tar`: VSTAR's temporal attention regularization, ``TARConfig``, diagonalness;
+- :mod:`vstar_lite.vsp`: video synopsis prompting: synopses, per-frame embedding interpolation;
+- :mod:`vstar_lite.bench`: the TAR attention benchmark (``vstar-lite bench``);
 - :mod:`vstar_lite.utils`: seeding and the notebooks' set-up cell.
 """
 
 __version__ = "0.1.0.dev0"
+__all__ = ["TARConfig", "__version__"]
+
+
+def __getattr__(name: str) -> object:
+    """``vstar_lite.TARConfig`` without importing torch for ``vstar-lite --version``."""
+    if name == "TARConfig":
+        from vstar_lite.tar import TARConfig
+
+        return TARConfig
+    raise AttributeError(f"module 'vstar_lite' has no attribute {name!r}")

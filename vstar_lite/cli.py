@@ -12,12 +12,13 @@ import sys
 from collections.abc import Sequence
 
 from vstar_lite import __version__
+from vstar_lite.bench import add_arguments as add_bench_arguments
+from vstar_lite.bench import main as run_bench
 
 # Sub-commands that later issues implement: name -> what it will do.
 PLANNED_COMMANDS: dict[str, str] = {
     "generate": "generate a video (GIF) from a prompt or a synopsis",
     "train": "train the tiny text-to-video model on CPU",
-    "bench": "benchmark TAR attention against plain attention",
     "batch": "generate videos for many synopses from a JSON file, on one or several GPUs",
 }
 
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vstar-lite {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     commands.add_parser("info", help="print versions and the device").set_defaults(run=_info)
+    bench = commands.add_parser("bench", help="benchmark TAR attention: time and peak memory")
+    add_bench_arguments(bench)
+    bench.set_defaults(run=run_bench)
     for name, summary in PLANNED_COMMANDS.items():
         sub = commands.add_parser(name, help=f"{summary} (not yet available)")
         sub.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
