@@ -55,6 +55,7 @@ from vstar_lite.attention import AttnProcessor, CrossAttention
 from vstar_lite.utils import notebook_setup
 from vstar_lite.video import spatial_tokens, toy_clip
 from vstar_lite.viz import frame_strip
+from vstar_lite.vsp import interpolate_embeddings
 from vstar_lite.widgets import explore
 
 SEED = 0
@@ -464,6 +465,7 @@ torch.testing.assert_close(result[5], (sub_prompts[1] + sub_prompts[2]) / 2)
 two = synopsis_embeddings(torch.cat([start, end]), num_frames=num_frames)
 torch.testing.assert_close(two, synopsis_text)
 torch.testing.assert_close(xattn(pixels, two, num_frames=num_frames), out_synopsis)
+torch.testing.assert_close(result, interpolate_embeddings(sub_prompts, num_frames=8))  # the library
 print("exercise passed: N sub-prompts -> one embedding per frame, keyframes exact")
 
 # %% [markdown]

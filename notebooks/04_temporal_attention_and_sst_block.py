@@ -64,6 +64,7 @@ from torch import nn
 
 from vstar_lite.attention import AttnProcessor, TemporalAttention
 from vstar_lite.blocks import SSTBlock, frame_position_embedding
+from vstar_lite.tar import mean_diagonal_probability
 from vstar_lite.utils import notebook_setup
 from vstar_lite.video import temporal_tokens, toy_clip
 from vstar_lite.viz import attention_heatmap, frame_strip
@@ -158,11 +159,6 @@ print(f"every row sums to 1: {torch.allclose(probs.sum(-1), torch.ones(()))}")
 maps = rearrange(probs, "(b h w) heads i j -> b h w heads i j", b=b, h=h)  # "heads f f" per pixel
 
 
-def mean_diagonal(matrix: torch.Tensor) -> float:
-    """Mean of A[i, i] over the frames: how much each frame takes from itself."""
-    return matrix.diagonal(dim1=-2, dim2=-1).mean().item()
-
-
 def heatmaps(panels: list[tuple[str, torch.Tensor]], title: str, vmax: float = 0.3) -> None:
     """Annotated f x f maps side by side, on one colour scale."""
     fig, axes = plt.subplots(1, len(panels), figsize=(4.6 * len(panels), 4.1), layout="constrained")
@@ -219,8 +215,9 @@ plt.show()
 # in the neighbouring frames as now, and neighbours get more weight than distant frames. Over all
 # pixels the band fades, because two thirds of them are static and contribute uniform rows.
 #
-# The mean diagonal probability summarizes a map in one number; `1/f` is its value for a map
-# without structure.
+# The mean diagonal probability (`vstar_lite.tar.mean_diagonal_probability`, which VSTAR's
+# analysis uses alongside "diagonalness") summarizes a map in one number; `1/f` is its value for a
+# map without structure.
 
 # %%
 rows = [
@@ -233,7 +230,7 @@ rows = [
 ]
 print(f"{'map':<32} {'mean diagonal':>13}   uniform 1/f = {1 / f:.3f}")
 for name, matrix in rows:
-    print(f"{name:<32} {mean_diagonal(matrix):>13.3f}")
+    print(f"{name:<32} {mean_diagonal_probability(matrix):>13.3f}")
 
 # %% [markdown]
 # Pick any pixel with the sliders (they need a running kernel; the figure below is for the start
@@ -253,7 +250,7 @@ def plot_pixel(y: int, x: int) -> None:
     left.imshow(long_exposure)
     left.plot(x, y, "x", color="white", markersize=10, markeredgewidth=2)
     left.set(title=f"mean of the frames, pixel ({y}, {x})", xticks=[], yticks=[])
-    title = f"mean diagonal {mean_diagonal(matrix):.3f} (1/f = {1 / num_frames:.3f})"
+    title = f"mean diagonal {mean_diagonal_probability(matrix):.3f} (1/f = {1 / num_frames:.3f})"
     attention_heatmap(matrix, ax=right, vmax=0.4, title=title, xlabel="key frame j",
                       ylabel="query frame i")  # fmt: skip
 
@@ -449,7 +446,8 @@ finally:
     block.temp_attn1.set_processor(previous)
 block_map = reduce(capture.probs, "n heads i j -> i j", "mean")  # over pixels and heads
 print(f"temporal attention 1 probabilities ((b h w) heads f f): {tuple(capture.probs.shape)}")
-print(f"mean diagonal of its average map: {mean_diagonal(block_map):.3f} (1/f = {1 / f:.3f})")
+block_diagonal = mean_diagonal_probability(block_map)
+print(f"mean diagonal of its average map: {block_diagonal:.3f} (1/f = {1 / f:.3f})")
 
 # %% [markdown]
 # ## 4. Born as an image model: the identity initialization
