@@ -10,6 +10,7 @@ Modules, in the order the notebooks meet them:
 - :mod:`vstar_lite.tar`: VSTAR's temporal attention regularization, ``TARConfig``, diagonalness;
 - :mod:`vstar_lite.vsp`: video synopsis prompting: synopses, per-frame embedding interpolation;
 - :mod:`vstar_lite.bench`: the TAR attention benchmark (``vstar-lite bench``);
+- :mod:`vstar_lite.diffusers_hooks`: ``enable_vstar`` on diffusers text-to-video UNets;
 - :mod:`vstar_lite.utils`: seeding and the notebooks' set-up cell.
 """
 
