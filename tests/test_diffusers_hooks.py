@@ -16,6 +16,14 @@ from vstar_lite.tar import TARConfig, tar_attention
 FRAMES, TEXT_LEN, TEXT_DIM = 6, 3, 16
 
 
+def with_live_temporal_layers(unet):
+    """diffusers zero-initialises temporal outputs: give them weights so that they matter."""
+    with torch.no_grad():
+        for layer in find_temporal_attentions(unet):
+            unet.get_submodule(layer.name).to_out[0].weight.normal_(0, 0.5)
+    return unet.eval()
+
+
 def tiny_unet3d(blocks: int = 2) -> UNet3DConditionModel:
     torch.manual_seed(0)
     unet = UNet3DConditionModel(
@@ -29,11 +37,8 @@ def tiny_unet3d(blocks: int = 2) -> UNet3DConditionModel:
         cross_attention_dim=TEXT_DIM,
         attention_head_dim=4,
         norm_num_groups=4,
-    ).eval()
-    with torch.no_grad():  # diffusers zero-initialises temporal outputs: make them matter
-        for layer in find_temporal_attentions(unet):
-            unet.get_submodule(layer.name).to_out[0].weight.normal_(0, 0.5)
-    return unet
+    )
+    return with_live_temporal_layers(unet)
 
 
 def tiny_motion_unet() -> UNetMotionModel:
@@ -51,11 +56,8 @@ def tiny_motion_unet() -> UNetMotionModel:
         num_attention_heads=2,
         motion_num_attention_heads=2,
         motion_max_seq_length=32,
-    ).eval()
-    with torch.no_grad():
-        for layer in find_temporal_attentions(unet):
-            unet.get_submodule(layer.name).to_out[0].weight.normal_(0, 0.5)
-    return unet
+    )
+    return with_live_temporal_layers(unet)
 
 
 @pytest.fixture(scope="module")

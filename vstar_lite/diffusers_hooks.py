@@ -37,7 +37,7 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from vstar_lite.tar import TARConfig, tar_attention
+from vstar_lite.tar import TARConfig, regularized_attention_probs, tar_attention
 
 __all__ = [
     "AttentionCapture",
@@ -204,14 +204,18 @@ class _Processor:
 class TemporalProcessor(_Processor):
     """Temporal self-attention ``"(b h w) f c"`` with TAR (when on) and map capture (when asked)."""
 
-    def __init__(self, state: SamplingState, level: int, sigma: float | None, scale: float,
-                 until_step: int | None, capture: AttentionCapture | None):  # fmt: skip
-        self.state, self.level, self.sigma, self.scale = state, level, sigma, scale
-        self.until_step, self.capture = until_step, capture
+    def __init__(self, state: SamplingState, level: int, tar: TARConfig | None,
+                 sigma: float | None, capture: AttentionCapture | None):  # fmt: skip
+        self.state, self.level, self.tar, self.sigma, self.capture = (
+            state,
+            level,
+            tar,
+            sigma,
+            capture,
+        )
 
     def regularizing(self) -> bool:
-        step_ok = self.until_step is None or self.state.step <= self.until_step
-        return self.sigma is not None and step_ok
+        return self.sigma is not None and self.tar.active(self.state.step)
 
     def attend(self, attn: nn.Module, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                mask: torch.Tensor | None) -> torch.Tensor:  # fmt: skip
@@ -221,15 +225,13 @@ class TemporalProcessor(_Processor):
         if self.capture is not None:
             logits = q @ k.transpose(-1, -2) / math.sqrt(q.shape[-1])
             if self.regularizing():
-                from vstar_lite.tar import regularized_attention_probs
-
-                probs = regularized_attention_probs(logits, self.sigma, self.scale)
+                probs = regularized_attention_probs(logits, self.sigma, self.tar.scale)
             else:
                 probs = logits.softmax(dim=-1)
             self.capture.add(self.level, self.state.step, probs)
             return probs @ v
         if self.regularizing():
-            return tar_attention(q, k, v, self.sigma, self.scale)
+            return tar_attention(q, k, v, self.sigma, self.tar.scale)
         return F.scaled_dot_product_attention(q, k, v)
 
 
@@ -347,9 +349,8 @@ def enable_vstar(
             continue
         selected.append(layer)
         processors[f"{layer.name}.processor"] = TemporalProcessor(
-            state, layer.level, sigma, tar.scale if tar else 1.0,
-            tar.until_step if tar else None, store,
-        )  # fmt: skip
+            state, layer.level, tar, sigma, store
+        )
     for name in cross:
         processors[f"{name}.processor"] = FrameTextProcessor(embeddings)
 

@@ -40,9 +40,8 @@ DEFAULT_CHUNK_BYTES = (
 
 
 def _check_sigma(sigma: float) -> float:
-    if isinstance(sigma, bool) or not isinstance(sigma, (int, float)):
-        raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
-    if not math.isfinite(sigma) or sigma <= 0:
+    is_number = isinstance(sigma, (int, float)) and not isinstance(sigma, bool)
+    if not (is_number and math.isfinite(sigma) and sigma > 0):
         raise ValueError(f"sigma must be a finite number > 0, got {sigma!r}")
     return float(sigma)
 
