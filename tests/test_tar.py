@@ -153,3 +153,17 @@ def test_bench_reference_is_tar():
 
     q, k, v = (torch.randn(6, 20, 4, generator=torch.Generator().manual_seed(s)) for s in range(3))
     torch.testing.assert_close(reference_tar(q, k, v, 2.0), tar_attention(q, k, v, 2.0))
+
+
+def test_tar_attention_is_differentiable_and_matches_the_no_grad_path():
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (torch.randn(5, 9, 4, generator=g, requires_grad=True) for _ in range(3))
+    out = tar_attention(q, k, v, sigma=2.0, max_chunk_bytes=9 * 9 * 4 * 2)  # 2 rows per chunk
+    with torch.no_grad():
+        torch.testing.assert_close(out, tar_attention(q, k, v, sigma=2.0))
+    out.square().sum().backward()
+    reference = q.detach().requires_grad_()
+    logits = reference @ k.detach().transpose(1, 2) / 2.0
+    probs = (logits + logits.amax(-1, keepdim=True) * gaussian_toeplitz(9, 2.0)).softmax(-1)
+    (probs @ v.detach()).square().sum().backward()
+    torch.testing.assert_close(q.grad, reference.grad)

@@ -135,12 +135,18 @@ class AttnProcessor:
         q = rearrange(attn.to_q(hidden_states), "b n (h d) -> b h n d", h=attn.heads)
         k = rearrange(attn.to_k(context), "b m (h d) -> b h m d", h=attn.heads)
         v = rearrange(attn.to_v(context), "b m (h d) -> b h m d", h=attn.heads)
+        out = self.attend(attn, q, k, v)
+        return attn.to_out(rearrange(out, "b h n d -> b n (h d)"))
+
+    def attend(
+        self, attn: Attention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
+    ) -> torch.Tensor:
+        """``"b h n d"`` queries against ``"b h m d"`` keys and values: the step subclasses change."""
         if self.capture:
             out, probs = attention(q, k, v, bias=self.bias, return_probs=True)
             self.probs = probs.detach()
-        else:
-            out = attention(q, k, v, bias=self.bias)
-        return attn.to_out(rearrange(out, "b h n d -> b n (h d)"))
+            return out
+        return attention(q, k, v, bias=self.bias)
 
 
 # --------------------------------------------------------------------------------------- modules
@@ -180,6 +186,11 @@ class Attention(nn.Module):
             nn.init.zeros_(self.to_out.weight)
             nn.init.zeros_(self.to_out.bias)
         self.processor: Processor = AttnProcessor()
+
+    @property
+    def scale(self) -> float:
+        """``1 / sqrt(d)``, the logits' scale (diffusers' name)."""
+        return self.dim_head**-0.5
 
     def set_processor(self, processor: Processor) -> Processor:
         """Install ``processor``; return the previous one (to put it back later)."""

@@ -67,7 +67,10 @@ class SSTBlock(nn.Module):
     ``channels``: feature channels ``c``; ``context_dim``: text embedding size ``D``;
     ``time_dim``: size of an optional diffusion-timestep embedding added in the conv branch;
     ``frame_attention``: ``"sparse_causal"`` (SCVideo, Eq. 2) or ``"spatial"`` (Eq. 1);
-    ``frame_positions``: add sinusoidal frame positions before each temporal attention.
+    ``frame_positions``: add sinusoidal frame positions before each temporal attention;
+    ``position_scale``: their amplitude (small models train more stably below 1);
+    ``temporal_conv``: keep the conv3D; without it temporal attention is the only path between
+    frames of a ``"spatial"`` block, as in ModelScope's and VideoCrafter2's attention layers.
     """
 
     def __init__(
@@ -79,8 +82,12 @@ class SSTBlock(nn.Module):
         time_dim: int | None = None,
         frame_attention: FrameAttention = "sparse_causal",
         frame_positions: bool = True,
+        position_scale: float = 1.0,
+        temporal_conv: bool = True,
     ):
         super().__init__()
+        if not math.isfinite(position_scale) or position_scale < 0:
+            raise ValueError(f"position_scale must be finite and >= 0, got {position_scale!r}")
         if frame_attention not in ("sparse_causal", "spatial"):
             raise ValueError(
                 f"frame_attention must be 'sparse_causal' or 'spatial', got {frame_attention!r}"
@@ -92,6 +99,7 @@ class SSTBlock(nn.Module):
             frame_attention,
             frame_positions,
         )
+        self.position_scale = float(position_scale)
         # image layers
         self.conv_norm = nn.GroupNorm(groups, channels)
         self.conv2d = nn.Conv2d(channels, channels, kernel_size=3, padding=1)
@@ -104,7 +112,11 @@ class SSTBlock(nn.Module):
         self.attn2 = CrossAttention(channels, heads=heads, context_dim=context_dim)
         self.norm3, self.ff = nn.LayerNorm(channels), FeedForward(channels)
         # video layers, identity at init (Make-A-Video)
-        self.conv3d = nn.Conv3d(channels, channels, kernel_size=(3, 1, 1), padding=(1, 0, 0))
+        self.conv3d = (
+            nn.Conv3d(channels, channels, kernel_size=(3, 1, 1), padding=(1, 0, 0))
+            if temporal_conv
+            else None
+        )
         self.norm_t1, self.temp_attn1 = nn.LayerNorm(channels), TemporalAttention(channels, heads)
         self.norm_t2, self.temp_attn2 = nn.LayerNorm(channels), TemporalAttention(channels, heads)
         self.reset_video_layers()
@@ -112,9 +124,10 @@ class SSTBlock(nn.Module):
     @torch.no_grad()
     def reset_video_layers(self) -> None:
         """Make-A-Video init: identity temporal conv, zero output of both temporal attentions."""
-        self.conv3d.weight.zero_()
-        self.conv3d.weight[:, :, 1, 0, 0] = torch.eye(self.channels)  # centre tap = identity
-        self.conv3d.bias.zero_()
+        if self.conv3d is not None:
+            self.conv3d.weight.zero_()
+            self.conv3d.weight[:, :, 1, 0, 0] = torch.eye(self.channels)  # centre tap = identity
+            self.conv3d.bias.zero_()
         for attn in (self.temp_attn1, self.temp_attn2):
             attn.to_out.weight.zero_()
             attn.to_out.bias.zero_()
@@ -141,7 +154,9 @@ class SSTBlock(nn.Module):
         return tokens + self.ff(self.norm3(tokens))
 
     def _temporal(self, t: torch.Tensor, f: int) -> torch.Tensor:
-        position = frame_position_embedding(f, self.channels).to(t) if self.frame_positions else 0
+        position = 0.0
+        if self.frame_positions:
+            position = self.position_scale * frame_position_embedding(f, self.channels).to(t)
         t = t + self.temp_attn1(self.norm_t1(t) + position)
         return t + self.temp_attn2(self.norm_t2(t) + position)
 
@@ -164,7 +179,8 @@ class SSTBlock(nn.Module):
         self._check_inputs(x, context)
         b, c, f, h, w = x.shape
         x = self._conv2d(x, temb)
-        x = self.conv3d(x)  # temporal conv: "b c f h w", kernel 3 along f
+        if self.conv3d is not None:
+            x = self.conv3d(x)  # temporal conv: "b c f h w", kernel 3 along f
         tokens = rearrange(x, "b c f h w -> (b f) (h w) c")
         tokens = self._frame_layers(tokens, context, f)
         t = rearrange(tokens, "(b f) (h w) c -> (b h w) f c", f=f, h=h)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -271,9 +271,10 @@ class FrameTextProcessor(_Processor):
 class VSTARHandle:
     """What :func:`enable_vstar` installed; ``remove()`` (or leaving a ``with`` block) undoes it."""
 
-    def __init__(self, unet: nn.Module, saved: dict[str, Any], hook: Any, state: SamplingState,
-                 capture: AttentionCapture | None, layers: list[TemporalLayer]):  # fmt: skip
-        self.unet, self._saved, self._hook = unet, saved, hook
+    def __init__(self, unet: nn.Module, restore: Callable[[], None], hook: Any,
+                 state: SamplingState, capture: AttentionCapture | None,
+                 layers: list[TemporalLayer]):  # fmt: skip
+        self.unet, self._restore, self._hook = unet, restore, hook
         self.state, self.capture, self.layers = state, capture, layers
         self.removed = False
 
@@ -287,7 +288,7 @@ class VSTARHandle:
         try:
             self._hook.remove()
         finally:
-            self.unet.set_attn_processor(self._saved)
+            self._restore()
             self.removed = True
 
     def __enter__(self) -> VSTARHandle:
@@ -316,9 +317,14 @@ def enable_vstar(
     capture: bool = False,
 ) -> VSTARHandle:
     """Turn on TAR (``tar``), VSP (``frame_embeddings``: ``F L D`` or ``b F L D``, conditional
-    text per frame) and attention capture on a diffusers UNet. Returns a handle; set these last
+    text per frame) and attention capture on a diffusers UNet, or on the course's tiny video UNet
+    (:class:`vstar_lite.tiny.model.TinyVideoUNet`). Returns a handle; set these last
     (helpers such as ``enable_free_noise`` rebuild blocks and drop custom processors).
     """
+    if hasattr(unet, "temporal_attentions") and not hasattr(unet, "set_attn_processor"):
+        from vstar_lite.tiny.hooks import enable_vstar_tiny  # the course's tiny video UNet
+
+        return enable_vstar_tiny(unet, tar, frame_embeddings=frame_embeddings, capture=capture)
     embeddings = _frame_embeddings(frame_embeddings)
     temporal = find_temporal_attentions(unet)
     if (tar is not None or capture) and not temporal:
@@ -366,4 +372,4 @@ def enable_vstar(
         hook.remove()
         unet.set_attn_processor(saved)
         raise
-    return VSTARHandle(unet, saved, hook, state, store, selected)
+    return VSTARHandle(unet, lambda: unet.set_attn_processor(saved), hook, state, store, selected)

@@ -122,13 +122,22 @@ def tar_attention(
     out = torch.empty(qs.shape[0], num_frames, v.shape[-1], dtype=q.dtype, device=q.device)
     per_row = num_frames * num_frames * q.element_size()
     rows = max(1, max_chunk_bytes // per_row)
+    differentiable = torch.is_grad_enabled() and any(t.requires_grad for t in (q, k, v))
+    pieces: list[torch.Tensor] = []
     for start in range(0, qs.shape[0], rows):
         stop = min(start + rows, qs.shape[0])
         logits = torch.bmm(qs[start:stop], ks[start:stop].transpose(1, 2))  # "n f f"
-        logits.mul_(1.0 / math.sqrt(dim))  # S = q k^T / sqrt(d), in place
-        row_max = logits.amax(dim=-1, keepdim=True)  # "n f 1"
-        logits.addcmul_(row_max, matrix, value=scale)  # S + scale * m_i * R[i, j]
-        torch.bmm(logits.softmax(dim=-1), vs[start:stop], out=out[start:stop])
+        if differentiable:  # the same formula without in-place updates, for autograd
+            logits = logits / math.sqrt(dim)
+            logits = logits + scale * logits.amax(dim=-1, keepdim=True) * matrix
+            pieces.append(torch.bmm(logits.softmax(dim=-1), vs[start:stop]))
+        else:
+            logits.mul_(1.0 / math.sqrt(dim))  # S = q k^T / sqrt(d), in place
+            row_max = logits.amax(dim=-1, keepdim=True)  # "n f 1"
+            logits.addcmul_(row_max, matrix, value=scale)  # S + scale * m_i * R[i, j]
+            torch.bmm(logits.softmax(dim=-1), vs[start:stop], out=out[start:stop])
+    if differentiable:  # autograd cannot write into a preallocated output
+        out = torch.cat(pieces)
     return out.reshape(*lead, num_frames, v.shape[-1])
 
 

@@ -1,0 +1,188 @@
+"""Training the tiny model on freshly drawn clips: v-prediction, AdamW, warm-up + cosine, EMA.
+
+The data of step ``s`` is drawn from ``seed`` and ``s`` alone, so a run resumed from its checkpoint
+sees exactly the clips it would have seen without the interruption. Checkpoints (model, EMA,
+optimizer, step, loss curve) are written every ``checkpoint_every`` steps with ``torch.save`` and read
+back with ``weights_only=True``; the exported model is the EMA weights as safetensors.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import torch
+from diffusers import DDPMScheduler
+from tqdm.auto import tqdm
+
+from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
+from vstar_lite.tiny.world import sample_clips
+
+__all__ = ["PRESETS", "TrainConfig", "train"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. ``model`` names a configuration of :data:`vstar_lite.tiny.CONFIGS`."""
+
+    model: str = "vstar"
+    steps: int = 1500
+    batch: int = 16
+    frames: int = 16
+    lr: float = 1e-3
+    warmup: int = 100
+    grad_clip: float = 1.0
+    caption_dropout: float = 0.1
+    ema: float = 0.995
+    seed: int = 0
+    log_every: int = 25
+    checkpoint_every: int = 250
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "batch", "frames", "log_every", "checkpoint_every"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        if not 0 < self.lr < 1:
+            raise ValueError(f"lr must be in (0, 1), got {self.lr!r}")
+        if not 0 <= self.caption_dropout < 1:
+            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
+        if not 0 <= self.ema < 1:
+            raise ValueError(f"ema must be in [0, 1) (0 turns it off), got {self.ema!r}")
+
+
+PRESETS: dict[str, TrainConfig] = {
+    # what a learner can retrain on 2 CPU cores in under 15 minutes
+    "quick": TrainConfig(steps=1500, batch=8),
+    # the shipped weights (data/tiny_model/): a longer run of the same recipe
+    "shipped": TrainConfig(steps=5000, ema=0.999, warmup=200),
+}
+
+
+def learning_rate(config: TrainConfig, step: int) -> float:
+    """Linear warm-up, then cosine decay to 10% of ``lr``."""
+    if step < config.warmup:
+        return config.lr * (step + 1) / config.warmup
+    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
+    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def training_loss(
+    model: TinyT2V, scheduler: DDPMScheduler, config: TrainConfig, step: int
+) -> torch.Tensor:
+    """The v-prediction loss on the clips of ``step`` (deterministic in ``seed`` and ``step``)."""
+    generator = torch.Generator().manual_seed(config.seed * 1_000_003 + step)
+    clips = sample_clips(config.batch, config.frames, generator)
+    x0 = to_latents(clips.videos)  # "b 48 f 8 8"
+    noise = torch.randn(x0.shape, generator=generator)
+    t = torch.randint(0, scheduler.config.num_train_timesteps, (config.batch,), generator=generator)
+    drop = torch.rand(config.batch, generator=generator) < config.caption_dropout
+    captions = ["" if d else c for d, c in zip(drop.tolist(), clips.captions)]
+    noisy = scheduler.add_noise(x0, noise, t)
+    target = scheduler.get_velocity(x0, noise, t)
+    prediction = model(noisy, t, model.encode(captions))
+    return torch.nn.functional.mse_loss(prediction, target)
+
+
+def _save_checkpoint(path: Path, model, ema, optimizer, step: int, curve: list[dict]) -> None:
+    state = {
+        "model": model.state_dict(),
+        "ema": ema.state_dict() if ema is not None else {},
+        "optimizer": optimizer.state_dict(),
+        "step": torch.tensor(step),
+        "curve": {key: torch.tensor([row[key] for row in curve]) for key in ("step", "loss", "lr", "seconds")},
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def train(
+    config: TrainConfig, out: str | Path, resume: bool = True, progress: bool = True
+) -> TinyT2V:
+    """Train (or resume) into ``out``; returns the EMA model (the plain model when ``ema=0``).
+
+    ``out`` receives ``checkpoint.pt`` (for resuming), ``curves.csv`` (step, loss, lr, seconds),
+    ``train_config.json`` and the exported model (``model.safetensors`` + ``config.json``).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(config.seed)
+    model = TinyT2V(config.model)
+    ema = copy.deepcopy(model).requires_grad_(False) if config.ema > 0 else None
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    scheduler = DDPMScheduler(**SCHEDULER_CONFIG)
+    start, curve, elapsed = 0, [], 0.0
+    checkpoint = out / "checkpoint.pt"
+    if resume and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(state["model"])
+        if ema is not None and state["ema"]:
+            ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        start = int(state["step"])
+        columns = state["curve"]
+        curve = [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
+        elapsed = curve[-1]["seconds"] if curve else 0.0
+    (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
+
+    model.train()
+    running, began = 0.0, time.perf_counter() - elapsed
+    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress,
+               desc=f"train {config.model}")  # fmt: skip
+    for step in bar:
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        loss = training_loss(model, scheduler, config, step)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        if ema is not None:
+            with torch.no_grad():
+                for e, p in zip(ema.parameters(), model.parameters()):
+                    e.lerp_(p, 1 - config.ema)
+        running += loss.item()
+        done = step + 1
+        if done % config.log_every == 0:
+            row = {"step": done, "loss": running / config.log_every,
+                   "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - began}  # fmt: skip
+            curve.append(row)
+            running = 0.0
+            bar.set_postfix(loss=f"{row['loss']:.4f}")
+        if done % config.checkpoint_every == 0 or done == config.steps:
+            _save_checkpoint(checkpoint, model, ema, optimizer, done, curve)
+    bar.close()
+    write_curve(curve, out / "curves.csv")
+    final = (ema if ema is not None else model).eval()
+    final.save(out)
+    return final
+
+
+def write_curve(curve: list[dict], path: Path) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["step", "loss", "lr", "seconds"])
+        writer.writeheader()
+        for row in curve:
+            writer.writerow({"step": int(row["step"]), "loss": f"{row['loss']:.5f}",
+                             "lr": f"{row['lr']:.6f}", "seconds": f"{row['seconds']:.1f}"})  # fmt: skip
+
+
+def read_curve(path: str | Path) -> dict[str, list[float]]:
+    """``curves.csv`` -> columns ``step``, ``loss``, ``lr``, ``seconds``."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {f.name: [float(r[f.name]) for r in rows] for f in fields(_CurveRow)}
+
+
+@dataclass
+class _CurveRow:
+    step: float
+    loss: float
+    lr: float
+    seconds: float
