@@ -38,8 +38,9 @@ lint: $(STAMP)  ## ruff: lint and format check of the package, tools and tests
 	$(BIN)/ruff check vstar_lite tools tests
 	$(BIN)/ruff format --check vstar_lite tools tests
 
-bench: $(STAMP)  ## TAR attention benchmark table (time and peak memory, 16-256 frames)
+bench: $(STAMP)  ## benchmark tables: TAR attention (16-256 frames), tiny-model sampling (16, 64)
 	$(BIN)/vstar-lite bench
+	$(BIN)/vstar-lite bench --sampling
 
 execute: $(STAMP)  ## re-execute every notebook from its .py into the paired .ipynb (NB=00 for one)
 	$(NBTOOLS) execute $(NB)

@@ -1,11 +1,10 @@
-"""The tiny text-to-video model: text encoder, both UNet configurations, training, sampling, hooks."""
+"""The tiny text-to-video model: text, both UNet layouts, training, sampling, hooks."""
 
 import dataclasses
 import json
 
 import pytest
 import torch
-
 from vstar_lite import TARConfig
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.tar import tar_attention
@@ -42,7 +41,7 @@ def frames_changed(model: TinyT2V, frame: int, frames: int = 6) -> list[int]:
     y[:, :, frame] += torch.randn(1, 48, 8, 8, generator=g)
     context = model.encode(PROMPT)
     with torch.no_grad():
-        diff = (model(x, torch.tensor([500]), context) - model(y, torch.tensor([500]), context))
+        diff = model(x, torch.tensor([500]), context) - model(y, torch.tensor([500]), context)
     return [i for i in range(frames) if diff[:, :, i].abs().max() > 1e-6]
 
 
@@ -97,10 +96,15 @@ def test_scvideo_layout_also_passes_information_through_sparse_causal_attention(
 def test_temporal_attentions_are_listed_with_their_levels():
     found = random_model().unet.temporal_attentions()
     assert [(name, level) for name, level, _ in found] == [
-        ("block0.temp_attn1", 0), ("block0.temp_attn2", 0), ("block1.temp_attn1", 1),
-        ("block1.temp_attn2", 1), ("mid.temp_attn1", 1), ("mid.temp_attn2", 1),
-        ("block2.temp_attn1", 0), ("block2.temp_attn2", 0),
-    ]  # fmt: skip
+        ("block0.temp_attn1", 0),
+        ("block0.temp_attn2", 0),
+        ("block1.temp_attn1", 1),
+        ("block1.temp_attn2", 1),
+        ("mid.temp_attn1", 1),
+        ("mid.temp_attn2", 1),
+        ("block2.temp_attn1", 0),
+        ("block2.temp_attn2", 0),
+    ]
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -187,7 +191,10 @@ def test_tar_on_the_tiny_model_is_tar_attention():
     model = random_model()
     name, level, attn = model.unet.temporal_attentions()[0]
     tokens = torch.randn(3, 7, attn.query_dim)  # "(b h w) f c"
-    q, k, v = (torch.stack(t.split(attn.dim_head, -1), 1) for t in (attn.to_q(tokens), attn.to_k(tokens), attn.to_v(tokens)))
+    q, k, v = (
+        torch.stack(t.split(attn.dim_head, -1), 1)
+        for t in (attn.to_q(tokens), attn.to_k(tokens), attn.to_v(tokens))
+    )
     expected = attn.to_out(tar_attention(q, k, v, sigma=2.0).transpose(1, 2).flatten(2))
     with enable_vstar(model.unet, TARConfig({0: 2.0}, until_step=None)) as handle:
         handle.state.step = 0

@@ -2,7 +2,6 @@
 
 import pytest
 import torch
-
 from vstar_lite.tiny.measure import read_frames, score_video, score_videos
 from vstar_lite.tiny.world import (
     COLOURS,
@@ -33,8 +32,12 @@ def test_longer_clips_extend_shorter_ones():
 def test_caption_grammar_round_trips_and_rejects_unknown_words():
     text = caption("purple", "square", "up", "light")
     assert text == "a purple square moves up on a light background"
-    assert parse_caption(text) == {"colour": "purple", "shape": "square", "direction": "up",
-                                   "background": "light"}  # fmt: skip
+    assert parse_caption(text) == {
+        "colour": "purple",
+        "shape": "square",
+        "direction": "up",
+        "background": "light",
+    }
     with pytest.raises(ValueError, match="unknown colour 'pink'"):
         parse_caption("a pink square moves up on a light background")
     with pytest.raises(ValueError, match="caption must read like"):
@@ -99,7 +102,9 @@ def test_scores_see_a_wrong_colour_flicker_and_a_static_video():
     assert score_video(video, blue).colour == 0.0
     static = video[:, :1].expand(-1, 16, -1, -1)
     assert score_video(static, text).speed == 0.0
-    noisy = (video + 0.3 * torch.randn(video.shape, generator=torch.Generator().manual_seed(0))).clamp(-1, 1)
+    noisy = (
+        video + 0.3 * torch.randn(video.shape, generator=torch.Generator().manual_seed(0))
+    ).clamp(-1, 1)
     assert score_video(noisy, text).frame_change > 5 * score_video(video, text).frame_change
     empty = torch.full_like(video, -0.8)
     assert score_video(empty, text).found == 0.0

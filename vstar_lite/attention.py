@@ -141,7 +141,7 @@ class AttnProcessor:
     def attend(
         self, attn: Attention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor
     ) -> torch.Tensor:
-        """``"b h n d"`` queries against ``"b h m d"`` keys and values: the step subclasses change."""
+        """``"b h n d"`` queries against ``"b h m d"`` keys and values (subclasses change this)."""
         if self.capture:
             out, probs = attention(q, k, v, bias=self.bias, return_probs=True)
             self.probs = probs.detach()

@@ -1,6 +1,7 @@
-"""Benchmark: TAR attention against plain attention and a straightforward TAR reference.
+"""Benchmarks: TAR attention (time, memory), and sampling from the tiny model.
 
     vstar-lite bench [--frames 16 32 64 128 256] [--batch 5120] [--dim 40] [--repeats 3]
+    vstar-lite bench --sampling [--frames 16 64] [--repeats 3]
 
 Three ways to compute temporal attention over ``(batch, frames, dim)`` inputs (batch = pixels x
 heads x videos), fp32 on the CPU:
@@ -105,8 +106,51 @@ def format_row(row: dict) -> str:
     )
 
 
+def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list[dict]:
+    """Seconds for one tiny-model video (DDIM, guidance 4: two UNet passes a step), with and
+    without TAR on both levels. Speed does not depend on the weights: random ones are used when
+    the shipped weights are absent."""
+    import torch
+
+    from vstar_lite.diffusers_hooks import enable_vstar
+    from vstar_lite.tar import TARConfig
+    from vstar_lite.tiny import TinyT2V, generate, load_tiny
+
+    try:
+        model, source = load_tiny("vstar"), "shipped weights"
+    except FileNotFoundError:
+        torch.manual_seed(0)
+        model, source = TinyT2V("vstar").eval(), "random weights"
+    prompt = "a red circle moves right on a dark background"
+    print(f"tiny model sampling ({source}): {steps} DDIM steps, guidance 4, fp32, CPU, "
+          f"{torch.get_num_threads()} threads; best of {repeats}")  # fmt: skip
+    header = (
+        f"{'frames':>6} | {'baseline s':>10} {'per step ms':>11} | {'TAR s':>7} {'TAR/base':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    rows = []
+    for count in frames:
+        row = {"frames": count}
+        for name, tar in (("baseline", None), ("tar", TARConfig({0: 1.0, 1: 8.0}))):
+            times = []
+            for _ in range(repeats + 1):  # the first call warms up
+                with enable_vstar(model.unet, tar):
+                    start = time.perf_counter()
+                    generate(model, prompt, num_frames=count, steps=steps)
+                    times.append(time.perf_counter() - start)
+            row[name] = min(times[1:])
+        rows.append(row)
+        print(f"{count:>6} | {row['baseline']:>10.2f} {1000 * row['baseline'] / steps:>11.0f} | "
+              f"{row['tar']:>7.2f} {row['tar'] / row['baseline']:>7.2f}x", flush=True)  # fmt: skip
+    return rows
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--frames", type=int, nargs="+", default=[16, 32, 64, 128, 256])
+    parser.add_argument("--sampling", action="store_true",
+                        help="time tiny-model sampling instead of TAR attention")  # fmt: skip
+    parser.add_argument("--frames", type=int, nargs="+", default=None,
+                        help="frame counts (default 16 32 64 128 256; 16 64 with --sampling)")  # fmt: skip
     parser.add_argument("--batch", type=int, default=5120, help="pixels x heads x videos")
     parser.add_argument("--dim", type=int, default=40, help="head dimension")
     parser.add_argument("--repeats", type=int, default=3)
@@ -116,8 +160,13 @@ def main(args: argparse.Namespace) -> int:
     for name in ("batch", "dim", "repeats"):
         if getattr(args, name) < 1:
             raise SystemExit(f"--{name} must be >= 1, got {getattr(args, name)}")
+    if args.frames is None:
+        args.frames = [16, 64] if args.sampling else [16, 32, 64, 128, 256]
     if any(count < 1 for count in args.frames):
         raise SystemExit(f"--frames must all be >= 1, got {args.frames}")
+    if args.sampling:
+        sampling_table(args.frames, args.repeats)
+        return 0
     import torch
 
     print(

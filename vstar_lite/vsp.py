@@ -27,6 +27,8 @@ from typing import Literal
 
 import torch
 
+from vstar_lite.paths import data_path
+
 __all__ = [
     "SYNOPSIS_INSTRUCTION",
     "Synopsis",
@@ -37,7 +39,7 @@ __all__ = [
     "write_synopsis",
 ]
 
-SYNOPSES_PATH = Path(__file__).resolve().parents[1] / "data" / "synopses.json"
+SYNOPSES_FILE = "synopses.json"  # in the shipped data folder (vstar_lite.paths.data_path)
 
 
 def default_keyframes(num_sub_prompts: int, num_frames: int) -> list[int]:
@@ -164,9 +166,11 @@ class Synopsis:
         )
 
 
-def load_synopses(path: str | Path = SYNOPSES_PATH) -> dict[str, Synopsis]:
-    """Named synopses from a JSON file ``{"name": {"prompt": ..., "sub_prompts": [...]}, ...}``."""
-    raw = json.loads(Path(path).read_text(encoding="utf-8"))
+def load_synopses(path: str | Path | None = None) -> dict[str, Synopsis]:
+    """Named synopses from a JSON file ``{"name": {"prompt": ..., "sub_prompts": [...]}, ...}``;
+    by default the shipped ``data/synopses.json``."""
+    path = data_path(SYNOPSES_FILE) if path is None else Path(path)
+    raw = json.loads(path.read_text(encoding="utf-8"))
     return {name: Synopsis.from_dict(entry) for name, entry in raw.items()}
 
 

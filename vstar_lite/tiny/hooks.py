@@ -1,4 +1,4 @@
-"""``enable_vstar`` on the tiny video UNet: the diffusers processors' behaviour, the tiny modules' call.
+"""``enable_vstar`` on the tiny video UNet: diffusers processors' behaviour, tiny modules' call.
 
 The tiny model's attention modules call ``processor(attn, hidden_states, encoder_hidden_states)``
 and have no ``set_attn_processor``; everything else (TAR up to a step, per-frame text replacing
@@ -57,7 +57,7 @@ def enable_vstar_tiny(
     frame_embeddings: torch.Tensor | None = None,
     capture: bool = False,
 ) -> VSTARHandle:
-    """See :func:`vstar_lite.enable_vstar`; ``unet`` is a :class:`~vstar_lite.tiny.model.TinyVideoUNet`."""
+    """See :func:`vstar_lite.enable_vstar`; ``unet`` is a ``TinyVideoUNet``."""
     embeddings = _frame_embeddings(frame_embeddings)
     temporal = unet.temporal_attentions()  # (name, level, module)
     if tar is not None:

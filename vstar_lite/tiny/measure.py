@@ -48,7 +48,9 @@ class FrameReadout:
 def read_frames(videos: torch.Tensor) -> FrameReadout:
     """Attributes of every frame of ``videos: "b 3 f h w"`` in ``[-1, 1]``."""
     if not isinstance(videos, torch.Tensor) or videos.ndim != 5 or videos.shape[1] != 3:
-        raise ValueError(f"videos must have shape (b, 3, f, h, w), got {tuple(getattr(videos, 'shape', ()))}")
+        raise ValueError(
+            f"videos must have shape (b, 3, f, h, w), got {tuple(getattr(videos, 'shape', ()))}"
+        )
     rgb = (videos.detach().float().cpu().clamp(-1, 1) + 1) / 2  # "b 3 f h w" in [0, 1]
     top, bottom = rgb.amax(dim=1), rgb.amin(dim=1)  # "b f h w"
     chroma = top - bottom
@@ -67,16 +69,22 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
     r, g, b = rgb.unbind(dim=1)
     delta = chroma.clamp(min=1e-6)
     hue_sector = torch.where(
-        top == r, ((g - b) / delta) % 6, torch.where(top == g, (b - r) / delta + 2, (r - g) / delta + 4)
+        top == r,
+        ((g - b) / delta) % 6,
+        torch.where(top == g, (b - r) / delta + 2, (r - g) / delta + 4),
     )
     angle = torch.deg2rad(hue_sector * 60.0)
     weight = mask * chroma
-    mean_hue = torch.rad2deg(torch.atan2((weight * angle.sin()).sum((-1, -2)), (weight * angle.cos()).sum((-1, -2))))
+    mean_hue = torch.rad2deg(
+        torch.atan2((weight * angle.sin()).sum((-1, -2)), (weight * angle.cos()).sum((-1, -2)))
+    )
     mean_hue = torch.where(found, mean_hue % 360.0, torch.nan)
     distance = (mean_hue.unsqueeze(-1) - _HUES + 180.0) % 360.0 - 180.0  # "b f colours"
     nearest = distance.abs().argmin(dim=-1)
-    colour = [[_NAMES[i] if ok else None for i, ok in zip(row_i, row_ok)]
-              for row_i, row_ok in zip(nearest.tolist(), found.tolist())]  # fmt: skip
+    colour = [
+        [_NAMES[i] if ok else None for i, ok in zip(row_i, row_ok)]
+        for row_i, row_ok in zip(nearest.tolist(), found.tolist())
+    ]
     grey = rgb.mean(dim=1) * 2 - 1  # "b f h w"
     outside = 1 - mask
     background = (grey * outside).sum((-1, -2)) / outside.sum((-1, -2)).clamp(min=1.0)
@@ -114,7 +122,9 @@ def _circular_std(hues: torch.Tensor) -> float:
     hues = hues[~hues.isnan()]
     if hues.numel() < 2:
         return float("nan")
-    centre = torch.rad2deg(torch.atan2(torch.deg2rad(hues).sin().mean(), torch.deg2rad(hues).cos().mean()))
+    centre = torch.rad2deg(
+        torch.atan2(torch.deg2rad(hues).sin().mean(), torch.deg2rad(hues).cos().mean())
+    )
     return float(((hues - centre + 180.0) % 360.0 - 180.0).pow(2).mean().sqrt())
 
 
@@ -155,11 +165,14 @@ def score_videos(videos: torch.Tensor, captions: list[str]) -> dict[str, float]:
         raise ValueError(f"captions has {len(captions)} entries for {videos.shape[0]} videos")
     rows = [score_video(v, c) for v, c in zip(videos, captions)]
     table = torch.tensor([list(vars(r).values()) for r in rows], dtype=torch.float64)
-    return {name: float(table[:, i][~table[:, i].isnan()].mean()) for i, name in enumerate(vars(rows[0]))}
+    return {
+        name: float(table[:, i][~table[:, i].isnan()].mean())
+        for i, name in enumerate(vars(rows[0]))
+    }
 
 
 def true_attributes(params: WorldParams, index: int) -> dict[str, object]:
-    """The captioned and uncaptioned attributes of clip ``index``, for checks against the read-out."""
+    """Captioned and uncaptioned attributes of clip ``index``, to check the read-out."""
     return {
         "colour": params.colour[index],
         "hue": float(params.hue[index] % 360.0),

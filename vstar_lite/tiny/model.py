@@ -119,7 +119,9 @@ class TinyVideoUNet(nn.Module):
         self.config = config
         c0, c1 = config.channels
         time_dim = 4 * c0
-        self.time_mlp = nn.Sequential(nn.Linear(c0, time_dim), nn.SiLU(), nn.Linear(time_dim, time_dim))
+        self.time_mlp = nn.Sequential(
+            nn.Linear(c0, time_dim), nn.SiLU(), nn.Linear(time_dim, time_dim)
+        )
 
         def block(channels: int) -> SSTBlock:
             return SSTBlock(
@@ -199,12 +201,16 @@ class TinyT2V(nn.Module):
         """Prompts -> ``"b L D"`` text embeddings (``""`` is the unconditional prompt)."""
         return self.text_encoder(tokenize(prompts).to(self.unet.conv_in.weight.device))
 
-    def forward(self, latents: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, latents: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor
+    ) -> torch.Tensor:
         return self.unet(latents, timesteps, context)
 
     def parameter_counts(self) -> dict[str, int]:
         """Parameters per part, for the notebook's table."""
-        parts: dict[str, int] = {"text encoder": sum(p.numel() for p in self.text_encoder.parameters())}
+        parts: dict[str, int] = {
+            "text encoder": sum(p.numel() for p in self.text_encoder.parameters())
+        }
         for name, module in self.unet.named_children():
             group = name if name.startswith(("block", "mid")) else "convs, time, in/out"
             parts[group] = parts.get(group, 0) + sum(p.numel() for p in module.parameters())
@@ -214,7 +220,9 @@ class TinyT2V(nn.Module):
         """Write ``model.safetensors`` (in ``dtype``) and ``config.json`` into ``directory``."""
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
-        tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in self.state_dict().items()}
+        tensors = {
+            k: v.detach().to("cpu", dtype).contiguous() for k, v in self.state_dict().items()
+        }
         save_file(tensors, directory / "model.safetensors")
         (directory / "config.json").write_text(json.dumps(asdict(self.config), indent=2) + "\n")
         return directory

@@ -22,10 +22,12 @@ DEFAULT_GUIDANCE = 4.0
 
 
 def _conditioning(
-    model: TinyT2V, prompt: str | list[str] | None, frame_embeddings: torch.Tensor | None,
+    model: TinyT2V,
+    prompt: str | list[str] | None,
+    frame_embeddings: torch.Tensor | None,
     num_frames: int,
-) -> torch.Tensor:  # fmt: skip
-    """``"b L D"`` from prompts, or ``"(b f) L D"`` from per-frame embeddings ``"f L D"``/``"b f L D"``."""
+) -> torch.Tensor:
+    """``"b L D"`` from prompts, or ``"(b f) L D"`` from ``"f L D"``/``"b f L D"`` embeddings."""
     if (prompt is None) == (frame_embeddings is None):
         raise ValueError("give exactly one of prompt and frame_embeddings")
     if prompt is not None:
@@ -75,7 +77,9 @@ def generate(
     scheduler.set_timesteps(steps)
     generator = torch.Generator().manual_seed(seed)
     channels = model.config.latent_channels
-    noise = torch.randn(b, num_frames, channels, 8, 8, generator=generator)  # frame-major: prefix-stable
+    noise = torch.randn(
+        b, num_frames, channels, 8, 8, generator=generator
+    )  # frame-major: prefix-stable
     latents = noise.transpose(1, 2).contiguous().to(device, dtype)  # "b 48 f 8 8"
     if guidance > 1.0:
         uncond = model.encode("")

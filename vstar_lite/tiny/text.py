@@ -47,13 +47,15 @@ def tokenize(prompts: str | list[str]) -> torch.Tensor:
         for col, word in enumerate(words):
             if word not in index or word == PAD:
                 known = " ".join(VOCABULARY[1:])
-                raise ValueError(f"unknown word {word!r} in prompt {prompt!r}; the tiny model knows: {known}")
+                raise ValueError(
+                    f"unknown word {word!r} in prompt {prompt!r}; the tiny model knows: {known}"
+                )
             ids[row, col] = index[word]
     return ids
 
 
 class TextEncoder(nn.Module):
-    """Token ids ``"b L"`` -> embeddings ``"b L D"``: word + position embedding, one transformer layer."""
+    """Token ids ``"b L"`` -> ``"b L D"``: word + position embedding, one transformer layer."""
 
     def __init__(self, dim: int = 64, heads: int = 4, layers: int = 1):
         super().__init__()

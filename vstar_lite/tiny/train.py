@@ -2,8 +2,8 @@
 
 The data of step ``s`` is drawn from ``seed`` and ``s`` alone, so a run resumed from its checkpoint
 sees exactly the clips it would have seen without the interruption. Checkpoints (model, EMA,
-optimizer, step, loss curve) are written every ``checkpoint_every`` steps with ``torch.save`` and read
-back with ``weights_only=True``; the exported model is the EMA weights as safetensors.
+optimizer, step, loss curve) are written every ``checkpoint_every`` steps with ``torch.save`` and
+read back with ``weights_only=True``; the exported model is the EMA weights as safetensors.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ PRESETS: dict[str, TrainConfig] = {
     # what a learner can retrain on 2 CPU cores in under 15 minutes
     "quick": TrainConfig(steps=1500, batch=8),
     # the shipped weights (data/tiny_model/): a longer run of the same recipe
-    "shipped": TrainConfig(steps=5000, ema=0.999, warmup=200),
+    "shipped": TrainConfig(steps=3000, ema=0.999),
 }
 
 
@@ -95,7 +95,10 @@ def _save_checkpoint(path: Path, model, ema, optimizer, step: int, curve: list[d
         "ema": ema.state_dict() if ema is not None else {},
         "optimizer": optimizer.state_dict(),
         "step": torch.tensor(step),
-        "curve": {key: torch.tensor([row[key] for row in curve]) for key in ("step", "loss", "lr", "seconds")},
+        "curve": {
+            key: torch.tensor([row[key] for row in curve])
+            for key in ("step", "loss", "lr", "seconds")
+        },
     }
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -127,14 +130,21 @@ def train(
         optimizer.load_state_dict(state["optimizer"])
         start = int(state["step"])
         columns = state["curve"]
-        curve = [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
+        curve = [
+            dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))
+        ]
         elapsed = curve[-1]["seconds"] if curve else 0.0
     (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
 
     model.train()
     running, began = 0.0, time.perf_counter() - elapsed
-    bar = tqdm(range(start, config.steps), initial=start, total=config.steps, disable=not progress,
-               desc=f"train {config.model}")  # fmt: skip
+    bar = tqdm(
+        range(start, config.steps),
+        initial=start,
+        total=config.steps,
+        disable=not progress,
+        desc=f"train {config.model}",
+    )
     for step in bar:
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(config, step)
@@ -150,8 +160,12 @@ def train(
         running += loss.item()
         done = step + 1
         if done % config.log_every == 0:
-            row = {"step": done, "loss": running / config.log_every,
-                   "lr": optimizer.param_groups[0]["lr"], "seconds": time.perf_counter() - began}  # fmt: skip
+            row = {
+                "step": done,
+                "loss": running / config.log_every,
+                "lr": optimizer.param_groups[0]["lr"],
+                "seconds": time.perf_counter() - began,
+            }
             curve.append(row)
             running = 0.0
             bar.set_postfix(loss=f"{row['loss']:.4f}")
@@ -169,8 +183,14 @@ def write_curve(curve: list[dict], path: Path) -> None:
         writer = csv.DictWriter(handle, fieldnames=["step", "loss", "lr", "seconds"])
         writer.writeheader()
         for row in curve:
-            writer.writerow({"step": int(row["step"]), "loss": f"{row['loss']:.5f}",
-                             "lr": f"{row['lr']:.6f}", "seconds": f"{row['seconds']:.1f}"})  # fmt: skip
+            writer.writerow(
+                {
+                    "step": int(row["step"]),
+                    "loss": f"{row['loss']:.5f}",
+                    "lr": f"{row['lr']:.6f}",
+                    "seconds": f"{row['seconds']:.1f}",
+                }
+            )
 
 
 def read_curve(path: str | Path) -> dict[str, list[float]]:

@@ -46,7 +46,13 @@ __all__ = [
 ]
 
 IMAGE_SIZE = 32
-COLOURS: dict[str, float] = {"red": 0.0, "yellow": 55.0, "green": 120.0, "blue": 225.0, "purple": 285.0}
+COLOURS: dict[str, float] = {
+    "red": 0.0,
+    "yellow": 55.0,
+    "green": 120.0,
+    "blue": 225.0,
+    "purple": 285.0,
+}
 SHAPES = ("circle", "square")
 DIRECTIONS: dict[str, tuple[float, float]] = {
     "right": (1.0, 0.0),
@@ -62,31 +68,45 @@ RADIUS = (3.5, 6.0)  # pixels, uncaptioned
 SPEED = (0.8, 1.6)  # pixels per frame, uncaptioned
 DRIFT_AMPLITUDE = (0.0, 0.12)  # background brightness drift, uncaptioned
 DRIFT_PERIOD = (24.0, 48.0)  # frames
+EXAMPLE_CAPTION = "a red circle moves right on a dark background"
 
 
 def caption(colour: str, shape: str, direction: str, background: str) -> str:
-    """The caption grammar: ``"a {colour} {shape} moves {direction} on a {background} background"``."""
+    """The caption grammar: ``"a {colour} {shape} moves {direction} on a {b} background"``."""
     return f"a {colour} {shape} moves {direction} on a {background} background"
 
 
 def parse_caption(text: str) -> dict[str, str]:
     """Inverse of :func:`caption`: the four attributes, or a ``ValueError`` saying what is wrong."""
     words = text.lower().split()
-    template = ["a", "<colour>", "<shape>", "moves", "<direction>", "on", "a", "<background>",
-                "background"]  # fmt: skip
+    template = [
+        "a",
+        "<colour>",
+        "<shape>",
+        "moves",
+        "<direction>",
+        "on",
+        "a",
+        "<background>",
+        "background",
+    ]
     if len(words) != len(template):
-        raise ValueError(f"caption must read like {caption('red', 'circle', 'right', 'dark')!r}, got {text!r}")
+        raise ValueError(f"caption must read like {EXAMPLE_CAPTION!r}, got {text!r}")
     found = {}
     for word, slot in zip(words, template):
         if slot.startswith("<"):
             name = slot[1:-1]
-            options = {"colour": COLOURS, "shape": SHAPES, "direction": DIRECTIONS,
-                       "background": BACKGROUNDS}[name]  # fmt: skip
+            options = {
+                "colour": COLOURS,
+                "shape": SHAPES,
+                "direction": DIRECTIONS,
+                "background": BACKGROUNDS,
+            }[name]
             if word not in options:
                 raise ValueError(f"unknown {name} {word!r} in caption; valid: {sorted(options)}")
             found[name] = word
         elif word != slot:
-            raise ValueError(f"caption must read like {caption('red', 'circle', 'right', 'dark')!r}, got {text!r}")
+            raise ValueError(f"caption must read like {EXAMPLE_CAPTION!r}, got {text!r}")
     return found
 
 
@@ -131,12 +151,16 @@ def sample_params(
     direction: str | None = None,
     background: str | None = None,
 ) -> WorldParams:
-    """Draw ``batch`` clips' parameters; captioned attributes may be fixed (e.g. ``colour="red"``)."""
+    """Draw ``batch`` clips' parameters; captioned attributes may be fixed (``colour="red"``)."""
     if not isinstance(batch, int) or batch < 1:
         raise ValueError(f"batch must be a positive int, got {batch!r}")
     fixed = {"colour": colour, "shape": shape, "direction": direction, "background": background}
-    pools = {"colour": list(COLOURS), "shape": list(SHAPES), "direction": list(DIRECTIONS),
-             "background": list(BACKGROUNDS)}  # fmt: skip
+    pools = {
+        "colour": list(COLOURS),
+        "shape": list(SHAPES),
+        "direction": list(DIRECTIONS),
+        "background": list(BACKGROUNDS),
+    }
     chosen = {}
     for name, pool in pools.items():  # always draw, so fixing one attribute keeps the others
         drawn = _choice(pool, batch, generator)
