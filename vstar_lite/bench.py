@@ -150,7 +150,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sampling", action="store_true",
                         help="time tiny-model sampling instead of TAR attention")  # fmt: skip
     parser.add_argument("--frames", type=int, nargs="+", default=None,
-                        help="frame counts (default 16 32 64 128 256; 16 64 with --sampling)")  # fmt: skip
+                        help="frame counts (default 16-256; 16 64 with --sampling)")  # fmt: skip
     parser.add_argument("--batch", type=int, default=5120, help="pixels x heads x videos")
     parser.add_argument("--dim", type=int, default=40, help="head dimension")
     parser.add_argument("--repeats", type=int, default=3)

@@ -137,7 +137,7 @@ def train(
     (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
 
     model.train()
-    running, began = 0.0, time.perf_counter() - elapsed
+    running, logged, began = 0.0, 0, time.perf_counter() - elapsed
     bar = tqdm(
         range(start, config.steps),
         initial=start,
@@ -157,17 +157,17 @@ def train(
             with torch.no_grad():
                 for e, p in zip(ema.parameters(), model.parameters()):
                     e.lerp_(p, 1 - config.ema)
-        running += loss.item()
+        running, logged = running + loss.item(), logged + 1
         done = step + 1
-        if done % config.log_every == 0:
+        if done % config.log_every == 0 or done == config.steps:
             row = {
                 "step": done,
-                "loss": running / config.log_every,
+                "loss": running / logged,
                 "lr": optimizer.param_groups[0]["lr"],
                 "seconds": time.perf_counter() - began,
             }
             curve.append(row)
-            running = 0.0
+            running, logged = 0.0, 0
             bar.set_postfix(loss=f"{row['loss']:.4f}")
         if done % config.checkpoint_every == 0 or done == config.steps:
             _save_checkpoint(checkpoint, model, ema, optimizer, done, curve)
