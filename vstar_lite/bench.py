@@ -81,9 +81,21 @@ def run_table(frames: Sequence[int], batch: int, dim: int, repeats: int) -> list
     for count in frames:
         row: dict = {"frames": count}
         for method in METHODS:
-            command = [sys.executable, "-m", "vstar_lite.bench", "--one", method,
-                       "--frames", str(count), "--batch", str(batch), "--dim", str(dim),
-                       "--repeats", str(repeats)]  # fmt: skip
+            command = [
+                sys.executable,
+                "-m",
+                "vstar_lite.bench",
+                "--one",
+                method,
+                "--frames",
+                str(count),
+                "--batch",
+                str(batch),
+                "--dim",
+                str(dim),
+                "--repeats",
+                str(repeats),
+            ]
             result = subprocess.run(command, capture_output=True, text=True, check=True)
             row[method] = json.loads(result.stdout)
         rows.append(row)
@@ -122,8 +134,10 @@ def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list
         torch.manual_seed(0)
         model, source = TinyT2V("vstar").eval(), "random weights"
     prompt = "a red circle moves right on a dark background"
-    print(f"tiny model sampling ({source}): {steps} DDIM steps, guidance 4, fp32, CPU, "
-          f"{torch.get_num_threads()} threads; best of {repeats}")  # fmt: skip
+    print(
+        f"tiny model sampling ({source}): {steps} DDIM steps, guidance 4, fp32, CPU, "
+        f"{torch.get_num_threads()} threads; best of {repeats}"
+    )
     header = (
         f"{'frames':>6} | {'baseline s':>10} {'per step ms':>11} | {'TAR s':>7} {'TAR/base':>8}"
     )
@@ -141,16 +155,25 @@ def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list
                     times.append(time.perf_counter() - start)
             row[name] = min(times[1:])
         rows.append(row)
-        print(f"{count:>6} | {row['baseline']:>10.2f} {1000 * row['baseline'] / steps:>11.0f} | "
-              f"{row['tar']:>7.2f} {row['tar'] / row['baseline']:>7.2f}x", flush=True)  # fmt: skip
+        print(
+            f"{count:>6} | {row['baseline']:>10.2f} {1000 * row['baseline'] / steps:>11.0f} | "
+            f"{row['tar']:>7.2f} {row['tar'] / row['baseline']:>7.2f}x",
+            flush=True,
+        )
     return rows
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--sampling", action="store_true",
-                        help="time tiny-model sampling instead of TAR attention")  # fmt: skip
-    parser.add_argument("--frames", type=int, nargs="+", default=None,
-                        help="frame counts (default 16-256; 16 64 with --sampling)")  # fmt: skip
+    parser.add_argument(
+        "--sampling", action="store_true", help="time tiny-model sampling instead of TAR attention"
+    )
+    parser.add_argument(
+        "--frames",
+        type=int,
+        nargs="+",
+        default=None,
+        help="frame counts (default 16-256; 16 64 with --sampling)",
+    )
     parser.add_argument("--batch", type=int, default=5120, help="pixels x heads x videos")
     parser.add_argument("--dim", type=int, default=40, help="head dimension")
     parser.add_argument("--repeats", type=int, default=3)
@@ -185,8 +208,9 @@ if __name__ == "__main__":
     parser.add_argument("--one", choices=METHODS, help=argparse.SUPPRESS)
     cli_args = parser.parse_args()
     if cli_args.one:
-        one = measure_one(cli_args.one, cli_args.frames[0], cli_args.batch, cli_args.dim,
-                          cli_args.repeats)  # fmt: skip
+        one = measure_one(
+            cli_args.one, cli_args.frames[0], cli_args.batch, cli_args.dim, cli_args.repeats
+        )
         print(json.dumps(one))
     else:
         raise SystemExit(main(cli_args))

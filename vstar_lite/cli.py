@@ -55,7 +55,13 @@ def _train(args: argparse.Namespace) -> int:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     print(f"training {config.model!r} ({args.preset} preset) into {args.out}")
-    train(config, args.out, resume=not args.restart, progress=not args.no_progress)
+    train(
+        config,
+        args.out,
+        resume=not args.restart,
+        progress=not args.no_progress,
+        stop_after=args.stop_after,
+    )
     print(f"done: {args.out}/model.safetensors, curves in {args.out}/curves.csv")
     return 0
 
@@ -77,6 +83,12 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed of the weights and of the data stream")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument(
+        "--stop-after",
+        type=int,
+        metavar="STEP",
+        help="stop after STEP (schedule unchanged); run again to resume",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
 from vstar_lite.tiny.world import sample_clips
 
-__all__ = ["PRESETS", "TrainConfig", "train"]
+__all__ = ["PRESETS", "TrainConfig", "export_checkpoint", "read_curve", "train"]
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,16 @@ def _save_checkpoint(path: Path, model, ema, optimizer, step: int, curve: list[d
 
 
 def train(
-    config: TrainConfig, out: str | Path, resume: bool = True, progress: bool = True
+    config: TrainConfig,
+    out: str | Path,
+    resume: bool = True,
+    progress: bool = True,
+    stop_after: int | None = None,
 ) -> TinyT2V:
     """Train (or resume) into ``out``; returns the EMA model (the plain model when ``ema=0``).
+
+    ``stop_after``: stop (checkpoint, export) after this step, as if interrupted there; the
+    learning-rate schedule still spans ``config.steps``. A later call resumes.
 
     ``out`` receives ``checkpoint.pt`` (for resuming), ``curves.csv`` (step, loss, lr, seconds),
     ``train_config.json`` and the exported model (``model.safetensors`` + ``config.json``).
@@ -138,8 +145,11 @@ def train(
 
     model.train()
     running, logged, began = 0.0, 0, time.perf_counter() - elapsed
+    if stop_after is not None and not 0 < stop_after <= config.steps:
+        raise ValueError(f"stop_after must be in [1, steps={config.steps}], got {stop_after!r}")
+    last = config.steps if stop_after is None else stop_after
     bar = tqdm(
-        range(start, config.steps),
+        range(start, last),
         initial=start,
         total=config.steps,
         disable=not progress,
@@ -169,7 +179,7 @@ def train(
             curve.append(row)
             running, logged = 0.0, 0
             bar.set_postfix(loss=f"{row['loss']:.4f}")
-        if done % config.checkpoint_every == 0 or done == config.steps:
+        if done % config.checkpoint_every == 0 or done in (config.steps, last):
             _save_checkpoint(checkpoint, model, ema, optimizer, done, curve)
     bar.close()
     write_curve(curve, out / "curves.csv")
@@ -206,3 +216,17 @@ class _CurveRow:
     loss: float
     lr: float
     seconds: float
+
+
+def export_checkpoint(run: str | Path, out: str | Path, ema: bool = True) -> Path:
+    """Save the model of a run's ``checkpoint.pt`` (EMA weights by default) as a model folder."""
+    run = Path(run)
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    config = json.loads((run / "train_config.json").read_text())
+    model = TinyT2V(config["model"])
+    model.load_state_dict(state["ema"] if ema and state["ema"] else state["model"])
+    columns = state["curve"]
+    rows = [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
+    directory = model.save(out)
+    write_curve(rows, directory / "curves.csv")
+    return directory
