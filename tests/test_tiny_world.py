@@ -108,6 +108,8 @@ def test_scores_see_a_wrong_colour_flicker_and_a_static_video():
     assert score_video(noisy, text).frame_change > 5 * score_video(video, text).frame_change
     empty = torch.full_like(video, -0.8)
     assert score_video(empty, text).found == 0.0
+    noise = torch.rand(video.shape, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    assert score_video(noise, text).found == 0.0  # colourful everywhere is not a shape
     with pytest.raises(ValueError, match="captions has 2 entries"):
         score_videos(clips.videos, [text, text])
 

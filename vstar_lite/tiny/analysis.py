@@ -29,6 +29,7 @@ __all__ = [
     "generated_attention",
     "real_clip_attention",
     "real_clips_for",
+    "sampling_timesteps",
 ]
 
 
@@ -63,7 +64,8 @@ def evaluate(
     return score_videos(torch.cat(videos), captions)
 
 
-def _sampling_timesteps(steps: int) -> torch.Tensor:
+def sampling_timesteps(steps: int = DEFAULT_STEPS) -> torch.Tensor:
+    """The timesteps of a ``steps``-step DDIM run of the tiny model, noisiest first."""
     scheduler = DDIMScheduler(**SCHEDULER_CONFIG)
     scheduler.set_timesteps(steps)
     return scheduler.timesteps
@@ -85,10 +87,11 @@ def real_clip_attention(
     x0 = to_latents(videos)
     context = model.encode(list(captions))
     generator = torch.Generator().manual_seed(seed)
+    alphas_cumprod = DDIMScheduler(**SCHEDULER_CONFIG).alphas_cumprod
     with enable_vstar(model.unet, capture=True) as handle:
-        for t in _sampling_timesteps(steps):
+        for t in sampling_timesteps(steps):
             noise = torch.randn(x0.shape, generator=generator)
-            alpha_bar = DDIMScheduler(**SCHEDULER_CONFIG).alphas_cumprod[int(t)]
+            alpha_bar = alphas_cumprod[int(t)]
             noisy = alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise
             model(noisy, t.expand(x0.shape[0]), context)
         return handle.capture.maps()
@@ -101,13 +104,14 @@ def generated_attention(
     num_frames: int = 16,
     seed: int = 0,
     tar: TARConfig | None = None,
+    guidance: float = 4.0,
 ) -> tuple[torch.Tensor, dict[tuple[int, int], torch.Tensor]]:
     """Generate ``prompts`` and return ``(videos, maps)`` with maps ``{(level, step): "f f"}``.
 
     Maps average both halves of the guidance batch, as a capture inside the sampler sees them.
     """
     with enable_vstar(model.unet, tar, capture=True) as handle:
-        videos = generate(model, list(prompts), num_frames=num_frames, seed=seed)
+        videos = generate(model, list(prompts), num_frames=num_frames, seed=seed, guidance=guidance)
         return videos, handle.capture.maps()
 
 

@@ -5,7 +5,9 @@ caption's colour in every frame, does it keep its shade and size, does it move, 
 flicker more than a real clip? The read-out works per frame:
 
 - **object mask**: the background is grey (chroma ``max(rgb) - min(rgb)`` = 0) and the shapes are
-  saturated (chroma >= 0.6 on a [0, 1] scale), so ``chroma > 0.25`` separates them;
+  saturated (chroma >= 0.6 on a [0, 1] scale), so ``chroma > 0.25`` separates them; a frame
+  whose mask is smaller than 4 or larger than 200 pixels (the largest shape covers about 117)
+  has no readable object: noise, a smear or nothing;
 - **colour**: the circular mean hue of the mask, assigned to the nearest caption hue (hue, not
   RGB distance: yellow and green are close in RGB and 65 degrees apart in hue);
 - **position** and **size**: the chroma-weighted centroid and ``sqrt(area)`` of the mask;
@@ -29,6 +31,7 @@ CHROMA_THRESHOLD = 0.25
 EDGE_THRESHOLD = 0.1  # chroma above which a pixel counts towards the centroid
 DIRECTION_STEPS = 4  # frames over which the initial direction is read
 MIN_AREA = 4.0  # pixels: fewer means "no object in this frame"
+MAX_AREA = 200.0  # pixels: the largest shape covers ~117; more is noise or a smear, not a shape
 _NAMES = list(COLOURS)
 _HUES = torch.tensor(list(COLOURS.values()))
 
@@ -56,7 +59,7 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
     chroma = top - bottom
     mask = (chroma > CHROMA_THRESHOLD).float()
     area = mask.sum(dim=(-1, -2))  # "b f"
-    found = area >= MIN_AREA
+    found = (area >= MIN_AREA) & (area <= MAX_AREA)
     h, w = videos.shape[-2:]
     ys = torch.arange(h, dtype=torch.float32).view(1, 1, -1, 1) + 0.5
     xs = torch.arange(w, dtype=torch.float32).view(1, 1, 1, -1) + 0.5
