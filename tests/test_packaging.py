@@ -1,5 +1,6 @@
 """Packaging: environment.yml mirrors pyproject.toml; the console script works."""
 
+import os
 import re
 import shutil
 import subprocess
@@ -119,7 +120,6 @@ def test_info_and_version():
 def tiny_model_dir(tmp_path_factory):
     """A randomly initialised tiny model saved as the training command saves it."""
     import torch
-
     from vstar_lite.tiny import TinyT2V
 
     torch.manual_seed(0)
@@ -129,12 +129,37 @@ def tiny_model_dir(tmp_path_factory):
 def test_generate_writes_a_gif_offline(tiny_model_dir, tmp_path):
     out = tmp_path / "v.gif"
     prompt = "a red circle moves right on a dark background"
-    result = run_cli("generate", prompt, "--model", str(tiny_model_dir), "--frames", "6",
-                     "--steps", "2", "--tar", "0=1", "--out", str(out), "--no-progress")  # fmt: skip
+    result = run_cli(
+        "generate",
+        prompt,
+        "--model",
+        str(tiny_model_dir),
+        "--frames",
+        "6",
+        "--steps",
+        "2",
+        "--tar",
+        "0=1",
+        "--out",
+        str(out),
+        "--no-progress",
+    )
     assert result.returncode == 0, result.stderr
-    assert out.read_bytes()[:6] == b"GIF89a" and f"6 frames in" in result.stdout
-    synopsis = run_cli("generate", "--synopsis", "tiny_red_to_blue", "--model", str(tiny_model_dir),
-                       "--frames", "5", "--steps", "1", "--out", str(out), "--no-progress")  # fmt: skip
+    assert out.read_bytes()[:6] == b"GIF89a" and "6 frames in" in result.stdout
+    synopsis = run_cli(
+        "generate",
+        "--synopsis",
+        "tiny_red_to_blue",
+        "--model",
+        str(tiny_model_dir),
+        "--frames",
+        "5",
+        "--steps",
+        "1",
+        "--out",
+        str(out),
+        "--no-progress",
+    )
     assert synopsis.returncode == 0, synopsis.stderr
 
 
@@ -170,3 +195,33 @@ def test_sampling_benchmark_prints_a_row_per_frame_count():
     assert result.returncode == 0, result.stderr
     rows = [line.split() for line in result.stdout.splitlines()[3:]]
     assert [row[0] for row in rows] == ["2", "3"] and all(len(row) == 7 for row in rows)
+
+
+def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
+    """A non-editable install (as Colab's pip install from git) finds its data offline."""
+    wheels, target = tmp_path / "wheels", tmp_path / "site"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(root)],
+        check=True,
+        capture_output=True,
+    )
+    wheel = next(wheels.glob("vstar_lite-*.whl"))
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    script = (
+        "import vstar_lite.paths as p, vstar_lite.tiny as t, vstar_lite.vsp as v;"
+        "print(p.data_path('synopses.json'));"
+        "print(t.load_tiny('vstar').config.name, len(v.load_synopses()))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(target)}
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(str(target / "vstar_lite" / "data"))
+    assert lines[1].startswith("vstar ")
