@@ -14,6 +14,9 @@ from vstar_lite.diffusers_hooks import (
 from vstar_lite.tar import TARConfig, tar_attention
 
 FRAMES, TEXT_LEN, TEXT_DIM = 6, 3, 16
+# what every small UNet of these tests shares
+SMALL = dict(sample_size=8, in_channels=4, out_channels=4, layers_per_block=1,
+             cross_attention_dim=TEXT_DIM, norm_num_groups=4)  # fmt: skip
 
 
 def with_live_temporal_layers(unet):
@@ -27,16 +30,11 @@ def with_live_temporal_layers(unet):
 def tiny_unet3d(blocks: int = 2) -> UNet3DConditionModel:
     torch.manual_seed(0)
     unet = UNet3DConditionModel(
-        sample_size=8,
-        in_channels=4,
-        out_channels=4,
+        **SMALL,
         down_block_types=("CrossAttnDownBlock3D",) * (blocks - 1) + ("DownBlock3D",),
         up_block_types=("UpBlock3D",) + ("CrossAttnUpBlock3D",) * (blocks - 1),
         block_out_channels=(16,) * blocks,
-        layers_per_block=1,
-        cross_attention_dim=TEXT_DIM,
         attention_head_dim=4,
-        norm_num_groups=4,
     )
     return with_live_temporal_layers(unet)
 
@@ -44,15 +42,10 @@ def tiny_unet3d(blocks: int = 2) -> UNet3DConditionModel:
 def tiny_motion_unet() -> UNetMotionModel:
     torch.manual_seed(0)
     unet = UNetMotionModel(
-        sample_size=8,
-        in_channels=4,
-        out_channels=4,
+        **SMALL,
         block_out_channels=(16, 32),
-        layers_per_block=1,
         down_block_types=("CrossAttnDownBlockMotion", "DownBlockMotion"),
         up_block_types=("UpBlockMotion", "CrossAttnUpBlockMotion"),
-        cross_attention_dim=TEXT_DIM,
-        norm_num_groups=4,
         num_attention_heads=2,
         motion_num_attention_heads=2,
         motion_max_seq_length=32,
@@ -245,16 +238,11 @@ def test_motion_unet_tar_and_per_frame_text():
 def test_models_without_temporal_attention_are_rejected_with_what_was_found():
     torch.manual_seed(0)
     image_unet = UNet2DConditionModel(
-        sample_size=8,
-        in_channels=4,
-        out_channels=4,
+        **SMALL,
         block_out_channels=(16, 32),
-        layers_per_block=1,
         down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"),
         up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"),
-        cross_attention_dim=TEXT_DIM,
         attention_head_dim=4,
-        norm_num_groups=4,
     )
     with pytest.raises(
         ValueError,

@@ -131,12 +131,18 @@ class AttnProcessor:
         hidden_states: torch.Tensor,
         encoder_hidden_states: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        context = hidden_states if encoder_hidden_states is None else encoder_hidden_states
+        context = (
+            hidden_states if encoder_hidden_states is None else self.context(encoder_hidden_states)
+        )
         q = rearrange(attn.to_q(hidden_states), "b n (h d) -> b h n d", h=attn.heads)
         k = rearrange(attn.to_k(context), "b m (h d) -> b h m d", h=attn.heads)
         v = rearrange(attn.to_v(context), "b m (h d) -> b h m d", h=attn.heads)
         out = self.attend(attn, q, k, v)
         return attn.to_out(rearrange(out, "b h n d -> b n (h d)"))
+
+    def context(self, encoder_hidden_states: torch.Tensor) -> torch.Tensor:
+        """The keys' and values' source of a cross-attention (subclasses change this)."""
+        return encoder_hidden_states
 
     def attend(
         self, attn: Attention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor

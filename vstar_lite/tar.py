@@ -127,10 +127,9 @@ def tar_attention(
     for start in range(0, qs.shape[0], rows):
         stop = min(start + rows, qs.shape[0])
         logits = torch.bmm(qs[start:stop], ks[start:stop].transpose(1, 2))  # "n f f"
-        if differentiable:  # the same formula without in-place updates, for autograd
-            logits = logits / math.sqrt(dim)
-            logits = logits + scale * logits.amax(dim=-1, keepdim=True) * matrix
-            pieces.append(torch.bmm(logits.softmax(dim=-1), vs[start:stop]))
+        if differentiable:  # autograd: the out-of-place formula
+            probs = regularized_attention_probs(logits / math.sqrt(dim), sigma, scale)
+            pieces.append(torch.bmm(probs, vs[start:stop]))
         else:
             logits.mul_(1.0 / math.sqrt(dim))  # S = q k^T / sqrt(d), in place
             row_max = logits.amax(dim=-1, keepdim=True)  # "n f 1"

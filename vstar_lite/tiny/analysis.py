@@ -20,7 +20,7 @@ from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.tar import TARConfig, diagonalness, mean_diagonal_probability
 from vstar_lite.tiny.measure import score_videos
 from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
-from vstar_lite.tiny.sample import DEFAULT_STEPS, generate
+from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate
 from vstar_lite.tiny.world import parse_caption, sample_clips
 
 __all__ = [
@@ -50,7 +50,7 @@ def evaluate(
     num_frames: int = 16,
     tar: TARConfig | None = None,
     frame_embeddings: torch.Tensor | None = None,
-    guidance: float = 4.0,
+    guidance: float = DEFAULT_GUIDANCE,
 ) -> dict[str, float]:
     """Mean pixel scores over ``prompts x seeds`` (as in ``measure.score_video``)."""
     videos, captions = [], []
@@ -87,13 +87,11 @@ def real_clip_attention(
     x0 = to_latents(videos)
     context = model.encode(list(captions))
     generator = torch.Generator().manual_seed(seed)
-    alphas_cumprod = DDIMScheduler(**SCHEDULER_CONFIG).alphas_cumprod
+    scheduler = DDIMScheduler(**SCHEDULER_CONFIG)
     with enable_vstar(model.unet, capture=True) as handle:
         for t in sampling_timesteps(steps):
             noise = torch.randn(x0.shape, generator=generator)
-            alpha_bar = alphas_cumprod[int(t)]
-            noisy = alpha_bar.sqrt() * x0 + (1 - alpha_bar).sqrt() * noise
-            model(noisy, t.expand(x0.shape[0]), context)
+            model(scheduler.add_noise(x0, noise, t), t.expand(x0.shape[0]), context)
         return handle.capture.maps()
 
 
@@ -104,7 +102,7 @@ def generated_attention(
     num_frames: int = 16,
     seed: int = 0,
     tar: TARConfig | None = None,
-    guidance: float = 4.0,
+    guidance: float = DEFAULT_GUIDANCE,
 ) -> tuple[torch.Tensor, dict[tuple[int, int], torch.Tensor]]:
     """Generate ``prompts`` and return ``(videos, maps)`` with maps ``{(level, step): "f f"}``.
 

@@ -34,15 +34,8 @@ class TinyProcessor(AttnProcessor):
         super().__init__()
         self.inner = inner
 
-    def __call__(
-        self,
-        attn: Attention,
-        hidden_states: torch.Tensor,
-        encoder_hidden_states: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        if encoder_hidden_states is not None:
-            encoder_hidden_states = self.inner.context(encoder_hidden_states)
-        return super().__call__(attn, hidden_states, encoder_hidden_states)
+    def context(self, encoder_hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.inner.context(encoder_hidden_states)
 
     def attend(
         self, attn: Attention, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor

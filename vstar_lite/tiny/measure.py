@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import torch
 
-from vstar_lite.tiny.world import COLOURS, DIRECTIONS, WorldParams, parse_caption
+from vstar_lite.tiny.world import COLOURS, DIRECTIONS, parse_caption
 
 __all__ = ["FrameReadout", "VideoScores", "read_frames", "score_video", "score_videos"]
 
@@ -171,15 +171,4 @@ def score_videos(videos: torch.Tensor, captions: list[str]) -> dict[str, float]:
     return {
         name: float(table[:, i][~table[:, i].isnan()].mean())
         for i, name in enumerate(vars(rows[0]))
-    }
-
-
-def true_attributes(params: WorldParams, index: int) -> dict[str, object]:
-    """Captioned and uncaptioned attributes of clip ``index``, to check the read-out."""
-    return {
-        "colour": params.colour[index],
-        "hue": float(params.hue[index] % 360.0),
-        "radius": float(params.radius[index]),
-        "speed": float(params.speed[index]),
-        "background": params.background[index],
     }

@@ -44,7 +44,7 @@ from torch import nn
 
 from vstar_lite.attention import TemporalAttention
 from vstar_lite.blocks import SSTBlock
-from vstar_lite.tiny.text import TextEncoder, tokenize
+from vstar_lite.tiny.text import TextEncoder
 
 __all__ = [
     "CONFIGS",
@@ -199,7 +199,7 @@ class TinyT2V(nn.Module):
 
     def encode(self, prompts: str | list[str]) -> torch.Tensor:
         """Prompts -> ``"b L D"`` text embeddings (``""`` is the unconditional prompt)."""
-        return self.text_encoder(tokenize(prompts).to(self.unet.conv_in.weight.device))
+        return self.text_encoder.encode(prompts)
 
     def forward(
         self, latents: torch.Tensor, timesteps: torch.Tensor, context: torch.Tensor

@@ -71,8 +71,7 @@ class TextEncoder(nn.Module):
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         return self.norm(self.layers(self.words(ids) + self.positions[: ids.shape[1]]))
 
-    @torch.no_grad()
     def encode(self, prompts: str | list[str]) -> torch.Tensor:
-        """Prompts -> ``"b L D"`` embeddings on the encoder's device and dtype."""
+        """Prompts -> ``"b L D"`` embeddings on the encoder's device (differentiable)."""
         ids = tokenize(prompts).to(self.words.weight.device)
         return self(ids)

@@ -13,7 +13,7 @@ import csv
 import json
 import math
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -24,6 +24,8 @@ from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
 from vstar_lite.tiny.world import sample_clips
 
 __all__ = ["PRESETS", "TrainConfig", "export_checkpoint", "read_curve", "train"]
+
+CURVE_COLUMNS = ("step", "loss", "lr", "seconds")  # the loss curve: checkpoint and curves.csv
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,7 @@ def _save_checkpoint(path: Path, model, ema, optimizer, step: int, curve: list[d
         "ema": ema.state_dict() if ema is not None else {},
         "optimizer": optimizer.state_dict(),
         "step": torch.tensor(step),
-        "curve": {
-            key: torch.tensor([row[key] for row in curve])
-            for key in ("step", "loss", "lr", "seconds")
-        },
+        "curve": {key: torch.tensor([row[key] for row in curve]) for key in CURVE_COLUMNS},
     }
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -136,10 +135,7 @@ def train(
             ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
         start = int(state["step"])
-        columns = state["curve"]
-        curve = [
-            dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))
-        ]
+        curve = _curve_rows(state)
         elapsed = curve[-1]["seconds"] if curve else 0.0
     (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
 
@@ -190,7 +186,7 @@ def train(
 
 def write_curve(curve: list[dict], path: Path) -> None:
     with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=["step", "loss", "lr", "seconds"])
+        writer = csv.DictWriter(handle, fieldnames=CURVE_COLUMNS)
         writer.writeheader()
         for row in curve:
             writer.writerow(
@@ -207,15 +203,13 @@ def read_curve(path: str | Path) -> dict[str, list[float]]:
     """``curves.csv`` -> columns ``step``, ``loss``, ``lr``, ``seconds``."""
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return {f.name: [float(r[f.name]) for r in rows] for f in fields(_CurveRow)}
+    return {name: [float(r[name]) for r in rows] for name in CURVE_COLUMNS}
 
 
-@dataclass
-class _CurveRow:
-    step: float
-    loss: float
-    lr: float
-    seconds: float
+def _curve_rows(state: dict) -> list[dict]:
+    """A checkpoint's curve (one tensor per column) as rows."""
+    columns = state["curve"]
+    return [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
 
 
 def export_checkpoint(run: str | Path, out: str | Path, ema: bool = True) -> Path:
@@ -225,8 +219,6 @@ def export_checkpoint(run: str | Path, out: str | Path, ema: bool = True) -> Pat
     config = json.loads((run / "train_config.json").read_text())
     model = TinyT2V(config["model"])
     model.load_state_dict(state["ema"] if ema and state["ema"] else state["model"])
-    columns = state["curve"]
-    rows = [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
     directory = model.save(out)
-    write_curve(rows, directory / "curves.csv")
+    write_curve(_curve_rows(state), directory / "curves.csv")
     return directory
