@@ -2,7 +2,7 @@
 
 import pytest
 import torch
-from vstar_lite.tiny.measure import read_frames, score_video, score_videos
+from vstar_lite.tiny.measure import frame_state_match, read_frames, score_video, score_videos
 from vstar_lite.tiny.world import (
     COLOURS,
     IMAGE_SIZE,
@@ -112,6 +112,18 @@ def test_scores_see_a_wrong_colour_flicker_and_a_static_video():
     assert score_video(noise, text).found == 0.0  # colourful everywhere is not a shape
     with pytest.raises(ValueError, match="captions has 2 entries"):
         score_videos(clips.videos, [text, text])
+
+
+def test_frame_state_match_follows_a_colour_change_frame_by_frame():
+    red = sample_clips(1, 8, seed=3, colour="red", background="dark")
+    blue = sample_clips(1, 8, seed=3, colour="blue", background="dark")
+    spliced = torch.cat([red.videos[:, :, :5], blue.videos[:, :, 5:]], dim=2)  # red, then blue
+    states = [red.captions[0]] * 4 + [blue.captions[0]] * 4
+    assert frame_state_match(spliced, states).tolist() == [[1, 1, 1, 1, 0, 1, 1, 1]]
+    light = [c.replace("dark", "light") for c in states]
+    assert frame_state_match(spliced, light).sum() == 0  # right colour, wrong background
+    with pytest.raises(ValueError, match="frame_captions has 3 entries for 8 frames"):
+        frame_state_match(spliced, states[:3])
 
 
 def test_every_colour_is_named_in_the_world():

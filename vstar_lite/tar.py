@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import torch
 
 __all__ = [
+    "DEFAULT_CHUNK_BYTES",
     "TARConfig",
     "diagonalness",
     "gaussian_toeplitz",

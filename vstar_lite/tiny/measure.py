@@ -19,13 +19,21 @@ and notebook 05 do).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 
 from vstar_lite.tiny.world import COLOURS, DIRECTIONS, parse_caption
 
-__all__ = ["FrameReadout", "VideoScores", "read_frames", "score_video", "score_videos"]
+__all__ = [
+    "FrameReadout",
+    "VideoScores",
+    "frame_state_match",
+    "read_frames",
+    "score_video",
+    "score_videos",
+]
 
 CHROMA_THRESHOLD = 0.25
 EDGE_THRESHOLD = 0.1  # chroma above which a pixel counts towards the centroid
@@ -172,3 +180,24 @@ def score_videos(videos: torch.Tensor, captions: list[str]) -> dict[str, float]:
         name: float(table[:, i][~table[:, i].isnan()].mean())
         for i, name in enumerate(vars(rows[0]))
     }
+
+
+def frame_state_match(videos: torch.Tensor, frame_captions: Sequence[str]) -> torch.Tensor:
+    """``"b f"``: 1.0 where frame ``i`` shows the colour *and* background of ``frame_captions[i]``.
+
+    For video synopsis prompting, ``frame_captions`` names the state each frame should be in
+    (e.g. the sub-prompt nearest in time), so the mean over a stretch of frames says how far the
+    video follows the synopsis there. A frame without a readable object does not match.
+    """
+    if len(frame_captions) != videos.shape[2]:
+        raise ValueError(
+            f"frame_captions has {len(frame_captions)} entries for {videos.shape[2]} frames"
+        )
+    frames = read_frames(videos)
+    wanted = [parse_caption(c) for c in frame_captions]
+    match = torch.zeros(videos.shape[0], videos.shape[2])
+    for b, colours in enumerate(frames.colour):
+        for i, (colour, want) in enumerate(zip(colours, wanted)):
+            dark = bool(frames.background[b, i] < 0)
+            match[b, i] = float(colour == want["colour"] and dark == (want["background"] == "dark"))
+    return match
