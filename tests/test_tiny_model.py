@@ -5,13 +5,14 @@ import json
 
 import pytest
 import torch
+from diffusers import DDIMScheduler
 from vstar_lite import TARConfig
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.tar import tar_attention
 from vstar_lite.tiny import TinyT2V, generate
-from vstar_lite.tiny.model import to_latents, to_video
+from vstar_lite.tiny.model import PREDICTION_TYPES, TinyConfig, to_latents, to_video
 from vstar_lite.tiny.text import MAX_TOKENS, tokenize
-from vstar_lite.tiny.train import TrainConfig, read_curve, train
+from vstar_lite.tiny.train import TrainConfig, diffusion_target, read_curve, train
 
 PROMPT = "a red circle moves right on a dark background"
 
@@ -109,6 +110,7 @@ def test_temporal_attentions_are_listed_with_their_levels():
 
 def test_save_and_load_round_trip(tmp_path):
     model = random_model("scvideo")
+    model.config = dataclasses.replace(model.config, prediction_type="v_prediction")
     model.save(tmp_path / "fp32", dtype=torch.float32)
     loaded = TinyT2V.load(tmp_path / "fp32")
     assert loaded.config == model.config
@@ -142,6 +144,32 @@ def test_train_config_rejects_bad_values():
         TrainConfig(steps=0)
     with pytest.raises(ValueError, match=r"lr must be in \(0, 1\)"):
         TrainConfig(lr=2.0)
+    with pytest.raises(ValueError, match="prediction_type must be one of"):
+        TrainConfig(prediction_type="x0")
+    with pytest.raises(ValueError, match="model must be one of"):
+        TrainConfig(model="unet")
+    with pytest.raises(ValueError, match="prediction_type must be one of"):
+        TinyConfig(prediction_type="velocity")
+
+
+@pytest.mark.parametrize("prediction_type", PREDICTION_TYPES)
+def test_training_target_is_what_the_sampler_expects(prediction_type):
+    """An oracle that outputs the training target exactly makes DDIM recover the true x0."""
+    g = torch.Generator().manual_seed(0)
+    x0 = torch.randn(2, 48, 3, 8, 8, generator=g)
+    noise = torch.randn(x0.shape, generator=g)
+    scheduler = DDIMScheduler(**TinyConfig(prediction_type=prediction_type).scheduler_config)
+    scheduler.set_timesteps(25)
+    for t in scheduler.timesteps[[0, 12, 24]]:
+        noisy = scheduler.add_noise(x0, noise, t)
+        target = diffusion_target(prediction_type, scheduler, x0, noise, t)
+        step = scheduler.step(target, t, noisy)
+        torch.testing.assert_close(step.pred_original_sample, x0, atol=2e-4, rtol=1e-4)
+        prev = t - scheduler.config.num_train_timesteps // scheduler.num_inference_steps
+        if prev >= 0:  # deterministic DDIM lands exactly on the same noise at the previous step
+            torch.testing.assert_close(
+                step.prev_sample, scheduler.add_noise(x0, noise, prev), atol=2e-4, rtol=1e-4
+            )
 
 
 def test_generate_shapes_guidance_and_per_frame_text():
@@ -210,3 +238,30 @@ def test_per_frame_text_through_the_hook_reaches_only_its_frame():
         mixed = generate(model, PROMPT, num_frames=4, steps=2)
     moved = [(mixed - plain)[:, :, i].abs().max().item() > 1e-3 for i in range(4)]
     assert moved == [False, False, True, False]
+
+
+def test_synopsis_states_and_embeddings():
+    from vstar_lite.tiny.analysis import follow_synopsis, synopsis_embeddings, synopsis_states
+    from vstar_lite.vsp import Synopsis, interpolate_embeddings
+
+    subs = ("a red circle moves right on a dark background", PROMPT.replace("red", "purple"))
+    synopsis = Synopsis("red to purple", subs + (PROMPT.replace("red", "blue"),))
+    states = synopsis_states(synopsis, 9)  # keyframes 0, 4, 8; ties go to the earlier state
+    assert states == [subs[0]] * 3 + [subs[1]] * 4 + [synopsis.sub_prompts[2]] * 2
+    model = random_model()
+    expected = interpolate_embeddings(model.encode(list(synopsis.sub_prompts)), 9)
+    torch.testing.assert_close(synopsis_embeddings(model, synopsis, 9), expected)
+    scores = follow_synopsis(model, synopsis, 4, seeds=[0], vsp=False)
+    assert set(scores) == {"start", "end", "all", "end_is_start"}
+    assert all(0.0 <= value <= 1.0 for value in scores.values())
+
+
+def test_benchmark_captions_cover_the_grammar():
+    from vstar_lite.tiny.analysis import benchmark_captions
+    from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, SHAPES, parse_caption
+
+    parsed = [parse_caption(c) for c in benchmark_captions(12)]
+    assert {p["colour"] for p in parsed} == set(COLOURS)
+    assert {p["shape"] for p in parsed} == set(SHAPES)
+    assert {p["direction"] for p in parsed} == set(DIRECTIONS)
+    assert {p["background"] for p in parsed} == set(BACKGROUNDS)

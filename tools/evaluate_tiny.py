@@ -2,7 +2,7 @@
 
     python tools/evaluate_tiny.py [vstar|scvideo|FOLDER] [--seeds 3] [--held-out 8]
 
-- held-out v-prediction loss (clips from a data seed no training run uses);
+- held-out denoising loss (clips from a data seed no training run uses);
 - pixel scores of generated videos (12 captions x seeds, 16 and 64 frames) next to real clips;
 - temporal attention structure of real clips and generated videos, per level.
 The shipped numbers are in data/tiny_model/<name>/report.md.
@@ -18,14 +18,13 @@ from diffusers import DDPMScheduler
 from vstar_lite.tiny import TinyT2V, generate, load_tiny
 from vstar_lite.tiny.analysis import (
     attention_structure,
+    benchmark_captions,
     generated_attention,
     real_clip_attention,
     real_clips_for,
 )
 from vstar_lite.tiny.measure import score_videos
-from vstar_lite.tiny.model import SCHEDULER_CONFIG
 from vstar_lite.tiny.train import TrainConfig, training_loss
-from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, SHAPES, caption
 
 COLUMNS = [
     "colour",
@@ -39,19 +38,10 @@ COLUMNS = [
 ]
 
 
-def prompts(count: int = 12) -> list[str]:
-    """``count`` captions that cycle through every colour, shape, direction and background."""
-    colours, directions, backgrounds = list(COLOURS), list(DIRECTIONS), list(BACKGROUNDS)
-    return [
-        caption(colours[i % 5], SHAPES[i % 2], directions[(i // 2) % 4], backgrounds[(i // 3) % 2])
-        for i in range(count)
-    ]
-
-
 @torch.no_grad()
 def held_out_loss(model: TinyT2V, batches: int) -> float:
-    """Mean v-loss on clips of steps far beyond any training run (seed 999)."""
-    scheduler = DDPMScheduler(**SCHEDULER_CONFIG)
+    """Mean training loss on clips of a data seed no training run uses (999)."""
+    scheduler = DDPMScheduler(**model.config.scheduler_config)
     config = TrainConfig(seed=999, caption_dropout=0.0)
     return sum(float(training_loss(model, scheduler, config, s)) for s in range(batches)) / batches
 
@@ -71,10 +61,10 @@ def main() -> None:
     model = load_tiny(args.model)
     print(f"# tiny model report: {args.model} ({model.config.name} layout)\n")
     print(
-        f"held-out v-loss ({args.held_out} batches of 16 clips): "
+        f"held-out {model.config.prediction_type} loss ({args.held_out} batches of 16 clips): "
         f"{held_out_loss(model, args.held_out):.4f}\n"
     )
-    texts = prompts()
+    texts = benchmark_captions()
     print("| videos | frames | " + " | ".join(COLUMNS) + " | change / real |")
     print("|---" * (len(COLUMNS) + 3) + "|")
     for frames, subset in ((16, texts), (64, texts[:6])):

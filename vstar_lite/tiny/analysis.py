@@ -6,7 +6,10 @@
   and per denoising step, averaged over heads, pixels and layers, for real clips (noised to each
   sampling step's timestep and passed through the model, as in the paper's analysis) and for
   generated videos;
-- :func:`attention_structure`: diagonalness and mean diagonal probability of such maps.
+- :func:`attention_structure`: diagonalness and mean diagonal probability of such maps;
+- :func:`synopsis_embeddings`, :func:`synopsis_videos`, :func:`synopsis_scores` (and both in one,
+  :func:`follow_synopsis`): video synopsis prompting on the tiny model, and how closely a video
+  follows the synopsis' states.
 """
 
 from __future__ import annotations
@@ -18,19 +21,43 @@ from diffusers import DDIMScheduler
 
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.tar import TARConfig, diagonalness, mean_diagonal_probability
-from vstar_lite.tiny.measure import score_videos
+from vstar_lite.tiny.measure import frame_state_match, score_videos
 from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
 from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate
-from vstar_lite.tiny.world import parse_caption, sample_clips
+from vstar_lite.tiny.world import (
+    BACKGROUNDS,
+    COLOURS,
+    DIRECTIONS,
+    SHAPES,
+    caption,
+    parse_caption,
+    sample_clips,
+)
+from vstar_lite.vsp import Synopsis, interpolate_embeddings
 
 __all__ = [
     "attention_structure",
+    "benchmark_captions",
     "evaluate",
+    "follow_synopsis",
     "generated_attention",
     "real_clip_attention",
     "real_clips_for",
     "sampling_timesteps",
+    "synopsis_embeddings",
+    "synopsis_scores",
+    "synopsis_states",
+    "synopsis_videos",
 ]
+
+
+def benchmark_captions(count: int = 12) -> list[str]:
+    """``count`` captions cycling through every colour, shape, direction and background."""
+    colours, directions, backgrounds = list(COLOURS), list(DIRECTIONS), list(BACKGROUNDS)
+    return [
+        caption(colours[i % 5], SHAPES[i % 2], directions[(i // 2) % 4], backgrounds[(i // 3) % 2])
+        for i in range(count)
+    ]
 
 
 def real_clips_for(captions: Sequence[str], num_frames: int, seed: int = 0) -> torch.Tensor:
@@ -131,3 +158,80 @@ def attention_structure(
             "uniform": 1.0 / mean.shape[-1],
         }
     return summary
+
+
+def synopsis_embeddings(
+    model: TinyT2V, synopsis: Synopsis, num_frames: int, mode: str = "linear"
+) -> torch.Tensor:
+    """VSP: the sub-prompts' embeddings interpolated to one per frame, ``"f L D"``."""
+    subs = model.encode(list(synopsis.sub_prompts))  # "N L D"
+    return interpolate_embeddings(subs, num_frames, synopsis.keyframes_for(num_frames), mode)
+
+
+def synopsis_states(synopsis: Synopsis, num_frames: int) -> list[str]:
+    """For each frame, the sub-prompt whose keyframe is nearest (the earlier one on a tie)."""
+    keys = synopsis.keyframes_for(num_frames)
+    nearest = [min(range(len(keys)), key=lambda n: abs(f - keys[n])) for f in range(num_frames)]
+    return [synopsis.sub_prompts[n] for n in nearest]
+
+
+@torch.no_grad()
+def synopsis_videos(
+    model: TinyT2V,
+    synopsis: Synopsis,
+    num_frames: int,
+    seeds: Sequence[int],
+    vsp: bool = True,
+    tar: TARConfig | None = None,
+    guidance: float = DEFAULT_GUIDANCE,
+) -> torch.Tensor:
+    """Videos ``"b 3 f 32 32"`` (one per seed) for ``synopsis``: with VSP, or (``vsp=False``) the
+    baseline of the first sub-prompt on every frame, the single prompt the tiny grammar can say."""
+    if vsp:
+        embeddings = synopsis_embeddings(model, synopsis, num_frames)
+    else:
+        embeddings = model.encode(synopsis.sub_prompts[0]).expand(num_frames, -1, -1)
+    videos = []
+    with enable_vstar(model.unet, tar):
+        for seed in seeds:
+            videos.append(
+                generate(
+                    model,
+                    frame_embeddings=embeddings,
+                    num_frames=num_frames,
+                    seed=seed,
+                    guidance=guidance,
+                )
+            )
+    return torch.cat(videos)
+
+
+def synopsis_scores(videos: torch.Tensor, synopsis: Synopsis) -> dict[str, float]:
+    """How far ``videos`` follow ``synopsis``: the fraction of frames in the state (colour and
+    background, :func:`~vstar_lite.tiny.measure.frame_state_match`) of their nearest sub-prompt
+    over the first quarter (``start``), the last quarter (``end``) and all frames (``all``), and
+    ``end_is_start``: the fraction of last-quarter frames still in the *first* state."""
+    num_frames = videos.shape[2]
+    quarter = max(1, num_frames // 4)
+    match = frame_state_match(videos, synopsis_states(synopsis, num_frames))  # "b f"
+    first = frame_state_match(videos, [synopsis.sub_prompts[0]] * num_frames)
+    return {
+        "start": float(match[:, :quarter].mean()),
+        "end": float(match[:, -quarter:].mean()),
+        "all": float(match.mean()),
+        "end_is_start": float(first[:, -quarter:].mean()),
+    }
+
+
+def follow_synopsis(
+    model: TinyT2V,
+    synopsis: Synopsis,
+    num_frames: int,
+    seeds: Sequence[int],
+    vsp: bool = True,
+    tar: TARConfig | None = None,
+    guidance: float = DEFAULT_GUIDANCE,
+) -> dict[str, float]:
+    """:func:`synopsis_scores` of :func:`synopsis_videos`."""
+    videos = synopsis_videos(model, synopsis, num_frames, seeds, vsp, tar, guidance)
+    return synopsis_scores(videos, synopsis)

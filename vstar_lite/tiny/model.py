@@ -25,8 +25,13 @@ Two configurations share this code (:data:`CONFIGS`):
   self-attention inside each frame and temporal attention with frame positions as the *only* path
   between frames.
 
-The network predicts ``v`` (v-prediction) under Stable Diffusion's "scaled linear" noise schedule:
-with epsilon prediction a model this small produced only noise (``notes/tiny_model_findings.md``).
+The network predicts the clean latents ``x0`` (diffusers' ``prediction_type="sample"``) under Stable
+Diffusion's "scaled linear" noise schedule. Predicting the noise (``epsilon``) or the velocity ``v``
+asks a network this small to reproduce every pixel of the Gaussian noise in its output; it cannot,
+and what it misses stays in the sample as grain that flickers from frame to frame (measured in
+notebook 05, section 5). An ``x0`` prediction that misses detail is blurred instead, and the
+sampler's noise estimate ``(x_t - sqrt(abar) x0_hat) / sqrt(1 - abar)`` is then consistent with it.
+``TinyConfig.prediction_type`` keeps the other two for comparison.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ __all__ = [
 ]
 
 PATCH = 4
+PREDICTION_TYPES = ("sample", "v_prediction", "epsilon")  # what the network outputs: x0, v, eps
 
 # The noise schedule of training and sampling (diffusers scheduler config keys).
 SCHEDULER_CONFIG: dict[str, object] = {
@@ -64,7 +70,7 @@ SCHEDULER_CONFIG: dict[str, object] = {
     "beta_schedule": "scaled_linear",
     "beta_start": 0.00085,
     "beta_end": 0.012,
-    "prediction_type": "v_prediction",
+    "prediction_type": "sample",
     "clip_sample": False,
     "timestep_spacing": "trailing",
 }
@@ -91,6 +97,18 @@ class TinyConfig:
     heads: int = 4
     text_dim: int = 64
     position_scale: float = 0.5
+    prediction_type: Literal["sample", "v_prediction", "epsilon"] = "sample"
+
+    def __post_init__(self) -> None:
+        if self.prediction_type not in PREDICTION_TYPES:
+            raise ValueError(
+                f"prediction_type must be one of {PREDICTION_TYPES}, got {self.prediction_type!r}"
+            )
+
+    @property
+    def scheduler_config(self) -> dict[str, object]:
+        """:data:`SCHEDULER_CONFIG` with this model's ``prediction_type``."""
+        return {**SCHEDULER_CONFIG, "prediction_type": self.prediction_type}
 
     @property
     def latent_channels(self) -> int:

@@ -3,7 +3,8 @@
 Conditioning is one embedding per video (``"b L D"``, from a prompt) or one per frame
 (``"(b f) L D"``, what video synopsis prompting produces). The unconditional half of the guidance
 batch always uses the empty prompt's embedding, the same for every frame. Guidance is
-``v = v_uncond + w (v_cond - v_uncond)``.
+``out = out_uncond + w (out_cond - out_uncond)`` on the network's output (``x0``, or ``v`` /
+``eps`` for models trained to predict those).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from diffusers import DDIMScheduler
 from einops import repeat
 from tqdm.auto import tqdm
 
-from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_video
+from vstar_lite.tiny.model import TinyT2V, to_video
 
 __all__ = ["DEFAULT_GUIDANCE", "DEFAULT_STEPS", "generate"]
 
@@ -73,7 +74,7 @@ def generate(
     per_frame = frame_embeddings is not None
     b = cond.shape[0] // num_frames if per_frame else cond.shape[0]
     device, dtype = model.unet.conv_in.weight.device, model.unet.conv_in.weight.dtype
-    scheduler = DDIMScheduler(**SCHEDULER_CONFIG)
+    scheduler = DDIMScheduler(**model.config.scheduler_config)
     scheduler.set_timesteps(steps)
     generator = torch.Generator().manual_seed(seed)
     channels = model.config.latent_channels
@@ -87,9 +88,9 @@ def generate(
         context = torch.cat([uncond, cond])
     for t in tqdm(scheduler.timesteps, disable=not progress, desc="sampling"):
         if guidance > 1.0:
-            v_uncond, v_cond = model(torch.cat([latents, latents]), t, context).chunk(2)
-            v = v_uncond + guidance * (v_cond - v_uncond)
+            out_uncond, out_cond = model(torch.cat([latents, latents]), t, context).chunk(2)
+            out = out_uncond + guidance * (out_cond - out_uncond)
         else:
-            v = model(latents, t, cond)
-        latents = scheduler.step(v, t, latents, eta=eta, generator=generator).prev_sample
+            out = model(latents, t, cond)
+        latents = scheduler.step(out, t, latents, eta=eta, generator=generator).prev_sample
     return to_video(latents).clamp(-1, 1)
