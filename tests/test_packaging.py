@@ -85,11 +85,13 @@ def test_help_lists_every_command():
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", ["batch"])
-def test_planned_commands_say_not_yet_available_and_fail(command):
-    result = run_cli(command, "a red circle moves right")
+def test_batch_rejects_a_file_that_is_not_a_batch_and_names_it(tmp_path):
+    result = run_cli("batch", str(tmp_path / "missing.json"))
     assert result.returncode == 2
-    assert f"vstar-lite {command}: not yet available" in result.stderr
+    assert "vstar-lite batch: FILE '" in result.stderr and "is not a readable JSON" in result.stderr
+    (tmp_path / "items.json").write_text('[{"name": "a", "prompt": "a red circle"}]')
+    bad = run_cli("batch", str(tmp_path / "items.json"), "--steps", "0")
+    assert bad.returncode == 2 and "--steps must be in [1, 1000], got 0" in bad.stderr
 
 
 def test_bench_prints_a_row_per_frame_count_with_all_three_methods():
@@ -171,6 +173,10 @@ def test_generate_writes_a_gif_offline(tiny_model_dir, tmp_path):
         (["a red circle", "--tar", "zero"], "--tar takes LEVEL=SIGMA"),
         (["a red circle", "--tar", "3=1"], "unknown UNet levels [3]"),
         (["a red circle", "--tar", "0=-1"], "sigma"),
+        (["a red circle", "--frames", "0"], "--frames must be >= 1, got 0"),
+        (["a red circle", "--guidance", "0.5"], "--guidance must be >= 1"),
+        (["a red circle", "--decode-chunk", "0"], "--decode-chunk must be >= 1, got 0"),
+        (["a red circle", "--out", "v.avi"], "--out must end in .gif or .mp4, got 'v.avi'"),
         ([], "give a PROMPT or --synopsis NAME"),
     ],
 )

@@ -12,18 +12,26 @@ Modules, in the order the notebooks meet them:
 - :mod:`vstar_lite.tiny`: the tiny text-to-video model trained on CPU (notebooks 05-09);
 - :mod:`vstar_lite.bench`: benchmarks: TAR attention, tiny-model sampling (``vstar-lite bench``);
 - :mod:`vstar_lite.diffusers_hooks`: ``enable_vstar`` on diffusers text-to-video UNets;
+- :mod:`vstar_lite.pipeline`: ``VSTARPipeline``, prompt or synopsis in, frames out (any model);
+- :mod:`vstar_lite.export`: GIF and MP4 files; :mod:`vstar_lite.batch`: ``vstar-lite batch``;
 - :mod:`vstar_lite.utils`: seeding and the notebooks' set-up cell;
 - :mod:`vstar_lite.paths`: where the shipped data lives.
 """
 
 __version__ = "0.1.0.dev0"
-__all__ = ["TARConfig", "__version__"]
+__all__ = ["TARConfig", "VSTARPipeline", "__version__", "enable_vstar"]
+
+_LAZY = {
+    "TARConfig": "vstar_lite.tar",
+    "VSTARPipeline": "vstar_lite.pipeline",
+    "enable_vstar": "vstar_lite.diffusers_hooks",
+}
 
 
 def __getattr__(name: str) -> object:
-    """``vstar_lite.TARConfig`` without importing torch for ``vstar-lite --version``."""
-    if name == "TARConfig":
-        from vstar_lite.tar import TARConfig
+    """``vstar_lite.TARConfig`` etc. without importing torch for ``vstar-lite --version``."""
+    if name in _LAZY:
+        import importlib
 
-        return TARConfig
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'vstar_lite' has no attribute {name!r}")

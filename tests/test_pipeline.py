@@ -1,0 +1,360 @@
+"""VSTARPipeline end to end on tiny random diffusers components built here (no downloads), on
+the tiny course model (equal to ``vstar_lite.tiny.generate``), export, and ``batch`` on two
+processes."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from diffusers import AutoencoderKL, DDIMScheduler
+from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+from vstar_lite.batch import BatchItem, load_batch, process_slot
+from vstar_lite.diffusers_hooks import enable_vstar, find_cross_attentions
+from vstar_lite.export import save_mp4, save_video
+from vstar_lite.pipeline import PRESETS, VSTARPipeline, is_tiny_model
+from vstar_lite.tar import TARConfig
+from vstar_lite.tiny import generate, load_tiny
+from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
+
+from test_diffusers_hooks import tiny_motion_unet, tiny_unet3d
+
+FRAMES, TEXT_LEN, TEXT_DIM = 6, 8, 16  # TEXT_DIM: the tiny UNets' cross_attention_dim
+TINY_PROMPT = "a red circle moves right on a dark background"
+SYNOPSIS = Synopsis("a cat turns into a dog", ("a red cat", "a grey cat dog", "a blue dog"))
+
+
+# ------------------------------------------------------------------------- tiny random parts
+def tiny_tokenizer(folder: Path) -> CLIPTokenizer:
+    """A character-level CLIP tokenizer: every letter, alone and word-final; no merges."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    tokens = [*letters, *(c + "</w>" for c in letters), "<|startoftext|>", "<|endoftext|>"]
+    (folder / "vocab.json").write_text(json.dumps({t: i for i, t in enumerate(tokens)}))
+    (folder / "merges.txt").write_text("#version: 0.2\n")
+    return CLIPTokenizer(
+        str(folder / "vocab.json"), str(folder / "merges.txt"), model_max_length=TEXT_LEN
+    )
+
+
+def tiny_parts(tmp_path_factory, unet) -> dict:
+    torch.manual_seed(0)
+    tokenizer = tiny_tokenizer(tmp_path_factory.mktemp("tokenizer"))
+    config = CLIPTextConfig(
+        vocab_size=len(tokenizer), hidden_size=TEXT_DIM, intermediate_size=32,
+        num_hidden_layers=1, num_attention_heads=2, max_position_embeddings=TEXT_LEN,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )  # fmt: skip
+    vae = AutoencoderKL(
+        block_out_channels=(8, 16), down_block_types=("DownEncoderBlock2D",) * 2,
+        up_block_types=("UpDecoderBlock2D",) * 2, latent_channels=4, norm_num_groups=4,
+        layers_per_block=1, sample_size=16,
+    )  # fmt: skip
+    scheduler = DDIMScheduler(beta_schedule="scaled_linear", clip_sample=False,
+                              timestep_spacing="trailing")  # fmt: skip
+    return dict(tokenizer=tokenizer, text_encoder=CLIPTextModel(config).eval(), unet=unet,
+                vae=vae.eval(), scheduler=scheduler)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory):
+    return VSTARPipeline(**tiny_parts(tmp_path_factory, tiny_unet3d()), guidance=5.0, steps=3)
+
+
+@pytest.fixture(scope="module")
+def motion_pipe(tmp_path_factory):
+    return VSTARPipeline(**tiny_parts(tmp_path_factory, tiny_motion_unet()), guidance=5.0, steps=3)
+
+
+def sample(pipe, prompt="a red cat", **kwargs):
+    kwargs = {"num_frames": FRAMES, "progress": False, **kwargs}
+    return pipe(prompt, **kwargs)
+
+
+# ---------------------------------------------------------------------- diffusers components
+def test_pipeline_end_to_end_on_a_tiny_unet3d(pipe):
+    processors = dict(pipe.unet.attn_processors)
+    result = sample(pipe)
+    assert result.videos.shape == (1, 3, FRAMES, 16, 16) and result.videos.dtype == torch.float32
+    assert result.videos.abs().max() <= 1.0 and result.capture is None
+    (frames,) = result.frames
+    assert frames.shape == (FRAMES, 16, 16, 3) and frames.dtype == np.uint8
+    assert torch.equal(sample(pipe).videos, result.videos)  # reproducible from the seed
+    assert not torch.allclose(sample(pipe, seed=1).videos, result.videos)
+    two = sample(pipe, ["a red cat", "a blue dog"])
+    torch.testing.assert_close(two.videos[:1], result.videos, atol=1e-5, rtol=0)
+    tar = sample(pipe, tar=TARConfig({0: 1.0, 1: 1.0}, until_step=None), capture=True)
+    assert not torch.allclose(tar.videos, result.videos)
+    assert {key[1] for key in tar.capture.maps()} == {0, 1, 2}  # one map per level and step
+    assert all(m.shape == (FRAMES, FRAMES) for m in tar.capture.maps().values())
+    after = pipe.unet.attn_processors  # the hooks are gone after the call
+    assert all(after[name] is processor for name, processor in processors.items())
+    assert torch.equal(sample(pipe).videos, result.videos)
+
+
+def test_pipeline_latents_equal_a_hand_written_guided_ddim_loop(pipe):
+    """The sampling loop itself: frame-major noise, [uncond; cond] batch, guidance, DDIM."""
+    steps, guidance, seed = 3, 5.0, 7
+    got = sample(pipe, steps=steps, guidance=guidance, seed=seed, output="latent").videos
+    with torch.no_grad():
+        cond, uncond = pipe.encode_prompt(["a red cat"]), pipe.encode_prompt([""])
+        noise = torch.randn(1, FRAMES, 4, 8, 8, generator=torch.Generator().manual_seed(seed))
+        latents = noise.permute(0, 2, 1, 3, 4)
+        scheduler = DDIMScheduler.from_config(pipe.scheduler.config)
+        scheduler.set_timesteps(steps)
+        for t in scheduler.timesteps:
+            out = pipe.unet(torch.cat([latents] * 2), t, torch.cat([uncond, cond])).sample
+            out_uncond, out_cond = out.chunk(2)
+            out = out_uncond + guidance * (out_cond - out_uncond)
+            latents = scheduler.step(out, t, latents).prev_sample
+    torch.testing.assert_close(got, latents)
+    no_guidance = sample(pipe, steps=steps, guidance=1.0, seed=seed, output="latent").videos
+    assert not torch.allclose(no_guidance, got)
+
+
+def test_chunked_vae_decoding_equals_decoding_all_frames_at_once(pipe):
+    latents = torch.randn(2, 4, 5, 8, 8, generator=torch.Generator().manual_seed(3))
+    whole = pipe.decode_latents(latents, decode_chunk=100)
+    assert whole.shape == (2, 3, 5, 16, 16)
+    with torch.no_grad():  # frame f of video b is the VAE's image of latent frame f of video b
+        one = pipe.vae.decode(latents[1, :, 3][None] / pipe.vae.config.scaling_factor).sample
+    torch.testing.assert_close(whole[1, :, 3], one[0].clamp(-1, 1), atol=1e-5, rtol=1e-5)
+    for chunk in (1, 3):
+        torch.testing.assert_close(pipe.decode_latents(latents, chunk), whole, atol=1e-5, rtol=0)
+    with pytest.raises(ValueError, match="decode_chunk must be an int >= 1, got 0"):
+        pipe.decode_latents(latents, 0)
+
+
+@pytest.mark.parametrize("which", ["unet3d", "motion"])
+def test_per_frame_embeddings_reach_their_frames(pipe, motion_pipe, which):
+    pipe = pipe if which == "unet3d" else motion_pipe
+    layer = pipe.unet.get_submodule(find_cross_attentions(pipe.unet)[0])
+    seen = []
+    hook = layer.to_k.register_forward_hook(lambda m, args, out: seen.append(args[0].clone()))
+    try:
+        sample(pipe, None, synopsis=SYNOPSIS, steps=1)
+    finally:
+        hook.remove()
+    context = seen[0]  # "(2 f) L D": [unconditional frames; conditional frames]
+    assert context.shape == (2 * FRAMES, TEXT_LEN, TEXT_DIM)
+    want = interpolate_embeddings(pipe.encode_prompt(SYNOPSIS.sub_prompts), FRAMES)
+    torch.testing.assert_close(context[FRAMES:], want)
+    assert not torch.allclose(want[0], want[-1])  # the frames do get different text
+    uncond = pipe.encode_prompt([""])
+    torch.testing.assert_close(context[:FRAMES], uncond.expand(FRAMES, -1, -1))
+
+
+def test_motion_unet_pipeline_end_to_end(motion_pipe):
+    result = sample(motion_pipe, steps=2)
+    assert result.frames[0].shape == (FRAMES, 16, 16, 3)
+    tar = sample(motion_pipe, steps=2, tar=TARConfig({0: 1.0}, until_step=None))
+    assert not torch.allclose(tar.videos, result.videos)
+    assert torch.equal(sample(motion_pipe, steps=2).videos, result.videos)
+
+
+def test_from_pretrained_loads_a_saved_diffusers_text_to_video_pipeline_offline(
+    pipe, tmp_path, monkeypatch
+):
+    from diffusers import TextToVideoSDPipeline
+
+    parts = dict(tokenizer=pipe.tokenizer, text_encoder=pipe.text_encoder, unet=pipe.unet,
+                 vae=pipe.vae, scheduler=pipe.scheduler)  # fmt: skip
+    TextToVideoSDPipeline(**parts).save_pretrained(tmp_path / "t2v")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    loaded = VSTARPipeline.from_pretrained(tmp_path / "t2v", device="cpu")
+    assert type(loaded.unet).__name__ == "UNet3DConditionModel" and loaded.dtype == torch.float32
+    assert loaded.vae_scale_factor == 2 and (loaded.height, loaded.width) == (16, 16)
+    settings = dict(steps=2, guidance=5.0)
+    torch.testing.assert_close(
+        sample(loaded, **settings).videos, sample(pipe, **settings).videos, atol=1e-5, rtol=0
+    )
+
+
+def test_bad_settings_name_the_parameter(pipe):
+    cases = [
+        (dict(num_frames=0), r"num_frames must be an int >= 1, got 0"),
+        (dict(steps=0), r"steps must be an int in \[1, 1000\], got 0"),
+        (dict(guidance=0.5), r"guidance must be a number >= 1"),
+        (dict(height=15), r"height must be a positive multiple of 2, got 15"),
+        (dict(seed=-1), r"seed must be an int >= 0"),
+        (dict(tar={0: 1.0}), r"tar must be a TARConfig or None, got dict"),
+        (dict(synopsis=SYNOPSIS), r"exactly one of prompt and synopsis"),
+        (dict(tar=TARConfig({4: 1.0})), r"unknown UNet levels \[4\]"),
+    ]
+    for kwargs, message in cases:
+        with pytest.raises(ValueError, match=message):
+            sample(pipe, **kwargs)
+    with pytest.raises(ValueError, match=r"synopsis 'nope' is not shipped; shipped: \["):
+        sample(pipe, None, synopsis="nope")
+
+
+# ------------------------------------------------------------------------------ tiny model
+@pytest.fixture(scope="module")
+def tiny_pipe():
+    return VSTARPipeline.from_tiny("vstar")
+
+
+def test_from_tiny_equals_tiny_generate(tiny_pipe):
+    model = load_tiny("vstar")
+    settings = dict(num_frames=5, steps=3, guidance=3.0, seed=4)
+    got = tiny_pipe(TINY_PROMPT, progress=False, **settings).videos
+    assert torch.equal(got, generate(model, TINY_PROMPT, **settings))
+    tar = TARConfig({0: 1.0, 1: 4.0})
+    got = tiny_pipe(TINY_PROMPT, tar=tar, progress=False, **settings).videos
+    with enable_vstar(model.unet, tar):
+        assert torch.equal(got, generate(model, TINY_PROMPT, **settings))
+    synopsis = load_synopses()["tiny_red_to_blue"]
+    got = tiny_pipe(synopsis=synopsis, progress=False, **settings).videos
+    per_frame = interpolate_embeddings(model.encode(list(synopsis.sub_prompts)), 5)
+    want = generate(model, frame_embeddings=per_frame, **settings)
+    torch.testing.assert_close(got, want, atol=1e-4, rtol=0)
+    assert not torch.allclose(got, generate(model, synopsis.sub_prompts[0], **settings))
+
+
+def test_tiny_names_and_folders_load_offline_through_from_pretrained(tmp_path):
+    assert is_tiny_model("vstar") and is_tiny_model("scvideo") and not is_tiny_model("modelscope")
+    folder = load_tiny("scvideo").save(tmp_path / "tiny")
+    assert is_tiny_model(folder)
+    (tmp_path / "tiny" / "model_index.json").write_text("{}")  # a diffusers folder is not tiny
+    assert not is_tiny_model(folder)
+    pipe = VSTARPipeline.from_pretrained("vstar", device="cpu")
+    assert pipe.is_tiny and (pipe.height, pipe.width, pipe.default_guidance) == (32, 32, 4.0)
+
+
+def test_presets_name_a_modelscope_and_an_animatediff_model():
+    assert PRESETS["modelscope"].model_id == "ali-vilab/text-to-video-ms-1.7b"
+    assert PRESETS["animatediff"].motion_adapter == "guoyww/animatediff-motion-adapter-v1-5-2"
+
+
+# ---------------------------------------------------------------------------------- export
+@pytest.fixture(scope="module")
+def frames():
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 256, size=(4, 7, 9, 3), dtype=np.uint8)  # odd sizes on purpose
+
+
+def test_gif_export_keeps_frames_and_size(frames, tmp_path):
+    from PIL import Image
+
+    path = save_video(frames, tmp_path / "v.gif", scale=2)
+    with Image.open(path) as image:
+        assert (image.n_frames, image.size) == (4, (18, 14))
+    with pytest.raises(ValueError, match=r"path must end in .gif or .mp4, got '.*v.avi'"):
+        save_video(frames, tmp_path / "v.avi")
+    with pytest.raises(ValueError, match=r"frames must be uint8 with shape \(f, h, w, 3\)"):
+        save_video(frames.astype(np.float32), tmp_path / "v.gif")
+
+
+def fake_ffmpeg(folder: Path) -> Path:
+    """An ``ffmpeg`` on PATH that records its arguments and stdin size, and writes the file."""
+    script = folder / "ffmpeg"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import json, sys\n"
+        "data = sys.stdin.buffer.read()\n"
+        "json.dump({'args': sys.argv[1:], 'bytes': len(data)}, open(sys.argv[-1] + '.json', 'w'))\n"
+        "open(sys.argv[-1], 'wb').write(b'fake')\n"
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return folder
+
+
+def test_mp4_export_asks_ffmpeg_for_browser_playable_h264(frames, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(fake_ffmpeg(tmp_path)))
+    path = save_mp4(frames, tmp_path / "v.mp4", fps=6)
+    call = json.loads(Path(str(path) + ".json").read_text())
+    args = call["args"]
+    assert call["bytes"] == frames.size
+    for flag, value in [("-c:v", "libx264"), ("-pix_fmt", "yuv420p"), ("-s", "9x7"),
+                        ("-r", "6"), ("-movflags", "+faststart")]:  # fmt: skip
+        assert value in [args[i + 1] for i, a in enumerate(args[:-1]) if a == flag], flag
+    assert "pad=ceil(iw/2)*2:ceil(ih/2)*2" in args  # even sizes for yuv420p
+
+
+def test_mp4_export_without_ffmpeg_names_the_tool(frames, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(RuntimeError, match="MP4 export needs the ffmpeg program"):
+        save_video(frames, tmp_path / "v.mp4")
+
+
+@pytest.mark.skipif(
+    not __import__("shutil").which("ffmpeg"), reason="ffmpeg is not installed on this machine"
+)
+def test_real_ffmpeg_writes_an_mp4(frames, tmp_path):
+    path = save_video(frames, tmp_path / "v.mp4", fps=4)
+    assert path.read_bytes()[4:8] == b"ftyp"
+
+
+# ----------------------------------------------------------------------------------- batch
+def test_batch_files_in_both_formats(tmp_path):
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps([
+        {"name": "a", "prompt": TINY_PROMPT, "frames": 4, "tar": {"0": 1}},
+        {"name": "b", "synopsis": "tiny_dusk", "tar": None},
+    ]))  # fmt: skip
+    a, b = load_batch(items)
+    assert a == BatchItem("a", prompt=TINY_PROMPT, frames=4, tar={"0": 1})
+    assert b.synopsis == "tiny_dusk" and b.tar is None
+    synopses = load_batch(Path(__file__).parents[1] / "data" / "synopses.json")
+    assert all(isinstance(item.synopsis, Synopsis) for item in synopses)
+    bad = [
+        ([{"name": "a", "prompt": "x"}, {"name": "a", "prompt": "y"}], "name 'a' is used twice"),
+        ([{"name": "a/b", "prompt": "x"}], "item 0 of bad.json: name must be"),
+        ([{"name": "a"}], "needs exactly one of 'prompt' and 'synopsis'"),
+        ([{"name": "a", "prompt": "x", "colour": 1}], r"unknown fields \['colour'\]"),
+        ([], "non-empty list"),
+    ]
+    for content, message in bad:
+        (tmp_path / "bad.json").write_text(json.dumps(content))
+        with pytest.raises(ValueError, match=message):
+            load_batch(tmp_path / "bad.json")
+
+
+def test_process_slot_from_the_environment():
+    assert process_slot({}).world_size == 1
+    slot = process_slot({"RANK": "3", "WORLD_SIZE": "4", "LOCAL_RANK": "1"})
+    assert (slot.rank, slot.world_size, slot.local_rank) == (3, 4, 1)
+    with pytest.raises(ValueError, match="0 <= RANK < WORLD_SIZE, got RANK=2 WORLD_SIZE=2"):
+        process_slot({"RANK": "2", "WORLD_SIZE": "2"})
+
+
+def test_batch_on_two_processes_writes_one_output_per_item_and_reports_the_failure(tmp_path):
+    names = ["circle", "pink", "dusk", "square", "blue"]
+    items = [
+        {"name": "circle", "prompt": TINY_PROMPT},
+        {"name": "pink", "prompt": "a pink circle"},  # unknown word: this item fails
+        {"name": "dusk", "synopsis": "tiny_dusk", "frames": 3, "tar": {"0": 1}},
+        {"name": "square", "prompt": "a green square moves up on a light background"},
+        {"name": "blue", "prompt": "a blue circle moves left on a dark background", "seed": 3},
+    ]
+    (tmp_path / "items.json").write_text(json.dumps(items))
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "vstar_lite", "batch", str(tmp_path / "items.json"),
+               "--out-dir", str(out), "--frames", "4", "--steps", "1", "--no-progress"]  # fmt: skip
+    runs = [
+        subprocess.Popen(
+            command,
+            env={**os.environ, "RANK": str(rank), "WORLD_SIZE": "2", "OMP_NUM_THREADS": "1"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for rank in (0, 1)
+    ]
+    results = [(run.wait(timeout=300), *run.communicate()) for run in runs]
+    (rc0, out0, err0), (rc1, out1, err1) = results
+    assert rc0 == 0, err0
+    assert rc1 == 1 and "item 'pink' failed: unknown word 'pink'" in err1
+    assert "1 of 2 items written, 1 failed: ['pink']" in err1
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{name}.gif" for name in names if name != "pink"
+    )
+    for name in ("circle", "dusk", "blue"):  # process 0 took items 0, 2, 4
+        assert f"[0/2] {name}:" in out0 and name not in out1
+    assert "[1/2] square:" in out1
+    assert "[0/2] dusk: 3 frames" in out0  # the item's own frame count

@@ -1,0 +1,448 @@
+"""VSTAR text-to-video pipeline: prompt or synopsis in, frames out, on diffusers components.
+
+:class:`VSTARPipeline` holds the five parts every latent text-to-video model has (``tokenizer``,
+``text_encoder``, ``unet``, ``vae``, ``scheduler``) and runs them:
+
+1. encode the prompt (or each sub-prompt of a synopsis) and the empty/negative prompt;
+2. VSP: sub-prompt embeddings ``"N L D"`` -> one per frame ``"F L D"``
+   (:func:`~vstar_lite.vsp.interpolate_embeddings`); the unconditional embedding stays the same
+   for every frame;
+3. start from noise ``"b c f h w"``, drawn frame-major on the CPU from ``seed`` (so 16 and 64
+   frames from one seed share their first frames' noise, on any device);
+4. denoise with the scheduler (DDIM for the presets) and classifier-free guidance
+   ``out = out_uncond + w (out_cond - out_uncond)``, with TAR, VSP and attention capture switched
+   on by :func:`~vstar_lite.enable_vstar` for the duration of the loop only;
+5. decode the latents a few frames at a time (``decode_chunk``), so that 64-128 frames fit.
+
+Loading: :meth:`VSTARPipeline.from_pretrained` takes a model id, a local diffusers folder or a
+name of :data:`PRESETS`, and uses diffusers' own loaders; :meth:`VSTARPipeline.from_tiny` runs the
+course's tiny model through the same code (adapters in :mod:`vstar_lite.tiny.components`), and
+gives what :func:`vstar_lite.tiny.generate` gives for the same seed, steps and guidance.
+
+Written against and tested on CPU with diffusers 0.42.1 and transformers 5.23.0 (tiny random
+components; the presets' weights are not downloaded by the tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+from einops import rearrange
+from tqdm.auto import tqdm
+
+from vstar_lite.diffusers_hooks import AttentionCapture, enable_vstar
+from vstar_lite.tar import TARConfig
+from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
+
+__all__ = [
+    "DIFFUSERS_VERSION_TESTED",
+    "PRESETS",
+    "Preset",
+    "VSTARPipeline",
+    "VSTARResult",
+    "is_tiny_model",
+]
+
+DIFFUSERS_VERSION_TESTED = "0.42.1"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A pretrained model and the settings it is usually sampled with."""
+
+    model_id: str  # Hugging Face id of the diffusers pipeline (AnimateDiff: the SD 1.5 base)
+    motion_adapter: str | None = None  # AnimateDiff: the MotionAdapter id
+    variant: str | None = None  # weight file variant to load in float16 ("fp16")
+    scheduler: dict[str, Any] = field(default_factory=dict)  # DDIMScheduler config overrides
+    height: int = 256
+    width: int = 256
+    guidance: float = 9.0
+    steps: int = 25
+
+
+# Written against diffusers 0.42.1 (text-to-video pipelines now live in diffusers' deprecated/,
+# but DiffusionPipeline.from_pretrained still loads them). Not downloaded by the CPU tests.
+PRESETS: dict[str, Preset] = {
+    # ModelScope text-to-video 1.7B (UNet3DConditionModel), 256 x 256
+    "modelscope": Preset("ali-vilab/text-to-video-ms-1.7b", variant="fp16"),
+    # Zeroscope v2 576w: ModelScope architecture fine-tuned at 576 x 320
+    "zeroscope": Preset("cerspense/zeroscope_v2_576w", height=320, width=576),
+    # AnimateDiff v1.5.2 motion modules on an SD 1.5 fine-tune (UNetMotionModel), 512 x 512,
+    # with the DDIM settings of diffusers' AnimateDiff documentation
+    "animatediff": Preset(
+        "emilianJR/epiCRealism",
+        motion_adapter="guoyww/animatediff-motion-adapter-v1-5-2",
+        scheduler={
+            "clip_sample": False,
+            "timestep_spacing": "linspace",
+            "beta_schedule": "linear",
+            "steps_offset": 1,
+        },
+        height=512,
+        width=512,
+        guidance=7.5,
+    ),
+}
+
+TINY_GUIDANCE = 4.0  # the tiny model's default (vstar_lite.tiny.sample.DEFAULT_GUIDANCE)
+
+
+def is_tiny_model(name_or_dir: str | Path) -> bool:
+    """``"vstar"``, ``"scvideo"`` or a folder written by ``vstar-lite train`` / ``TinyT2V.save``."""
+    from vstar_lite.tiny.model import CONFIGS
+
+    if isinstance(name_or_dir, str) and name_or_dir in CONFIGS:
+        return True
+    path = Path(name_or_dir)
+    return (
+        (path / "model.safetensors").is_file()
+        and (path / "config.json").is_file()
+        and not (path / "model_index.json").exists()
+    )
+
+
+def _resolve_dtype(dtype: torch.dtype | str | None, device: torch.device) -> torch.dtype:
+    """float16 on CUDA, float32 elsewhere, unless given (a dtype or its name)."""
+    if dtype is None:
+        return torch.float16 if device.type == "cuda" else torch.float32
+    if isinstance(dtype, str):
+        names = {
+            "float16": torch.float16, "fp16": torch.float16, "bfloat16": torch.bfloat16,
+            "bf16": torch.bfloat16, "float32": torch.float32, "fp32": torch.float32,
+        }  # fmt: skip
+        if dtype not in names:
+            raise ValueError(f"dtype must be one of {sorted(names)}, got {dtype!r}")
+        return names[dtype]
+    if dtype not in (torch.float16, torch.bfloat16, torch.float32):
+        raise ValueError(f"dtype must be float16, bfloat16 or float32, got {dtype!r}")
+    return dtype
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+    if not ok or (high is not None and value > high):
+        bound = f"in [{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"{name} must be an int {bound}, got {value!r}")
+    return value
+
+
+def _dtype_kwarg(dtype: torch.dtype) -> dict[str, torch.dtype]:
+    """diffusers renamed ``from_pretrained``'s ``torch_dtype`` to ``dtype`` (deprecated ~0.36)."""
+    try:
+        from diffusers.utils.deprecation_utils import _resolve_dtype  # noqa: F401
+    except ImportError:
+        return {"torch_dtype": dtype}
+    return {"dtype": dtype}
+
+
+@dataclass
+class VSTARResult:
+    """Videos ``"b 3 f h w"`` (float32, CPU, in [-1, 1]), the attention capture if asked."""
+
+    videos: torch.Tensor
+    capture: AttentionCapture | None = None
+    seconds: float = 0.0
+
+    @property
+    def frames(self) -> list[np.ndarray]:
+        """One ``"f h w 3"`` uint8 array per video."""
+        from vstar_lite.viz import to_uint8_frames
+
+        return [to_uint8_frames(video, (-1.0, 1.0)) for video in self.videos]
+
+    def save(self, path: str | Path, index: int = 0, *, fps: float = 8.0, scale: int = 1) -> Path:
+        """Write video ``index`` as ``.gif`` or ``.mp4`` (:func:`vstar_lite.export.save_video`)."""
+        from vstar_lite.export import save_video
+
+        return save_video(self.frames[index], path, fps=fps, scale=scale)
+
+
+class VSTARPipeline:
+    """Text-to-video sampling with TAR and VSP on diffusers components (see the module docstring).
+
+    ``unet`` is called as ``unet(sample "b c f h w", timestep, encoder_hidden_states).sample``;
+    a ``UNetMotionModel`` (AnimateDiff) gets its text as ``"(b f) L D"``, every other UNet as
+    ``"b L D"``. ``vae.decode(latents "n c h w").sample`` gives images in [-1, 1].
+    """
+
+    def __init__(
+        self,
+        tokenizer: Any,
+        text_encoder: torch.nn.Module,
+        unet: torch.nn.Module,
+        vae: torch.nn.Module,
+        scheduler: Any,
+        *,
+        guidance: float = 7.5,
+        steps: int = 25,
+        height: int | None = None,
+        width: int | None = None,
+        name: str = "",
+    ):
+        self.tokenizer, self.text_encoder, self.unet = tokenizer, text_encoder, unet
+        self.vae, self.scheduler = vae, scheduler
+        self.default_guidance, self.default_steps = guidance, steps
+        self.vae_scale_factor = getattr(vae, "spatial_scale", None) or 2 ** (
+            len(vae.config.block_out_channels) - 1
+        )
+        self.height = height or unet.config.sample_size * self.vae_scale_factor
+        self.width = width or unet.config.sample_size * self.vae_scale_factor
+        self.name = name
+
+    # ------------------------------------------------------------------------------ loading
+    @classmethod
+    def from_pretrained(
+        cls,
+        model: str | Path,
+        dtype: torch.dtype | str | None = None,
+        device: torch.device | str | None = None,
+        **kwargs: Any,
+    ) -> VSTARPipeline:
+        """Load a preset name (:data:`PRESETS`), a diffusers model id or folder, or a tiny model.
+
+        ``dtype``: float16 on CUDA, float32 on CPU by default. Further keyword arguments go to
+        diffusers' ``from_pretrained`` (e.g. ``cache_dir``, ``local_files_only=True``).
+        """
+        device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if is_tiny_model(model):
+            return cls.from_tiny(model, device=device)
+        dtype = _resolve_dtype(dtype, device)
+        from diffusers import DDIMScheduler, DiffusionPipeline
+
+        preset = PRESETS.get(str(model))
+        model_id = preset.model_id if preset else str(model)
+        if preset is not None and preset.motion_adapter is not None:
+            from diffusers import AnimateDiffPipeline, MotionAdapter
+
+            adapter = MotionAdapter.from_pretrained(preset.motion_adapter, **_dtype_kwarg(dtype))
+            pipe = AnimateDiffPipeline.from_pretrained(
+                model_id, motion_adapter=adapter, **_dtype_kwarg(dtype), **kwargs
+            )
+        else:
+            if preset is not None and preset.variant and dtype == torch.float16:
+                kwargs.setdefault("variant", preset.variant)
+            pipe = DiffusionPipeline.from_pretrained(model_id, **_dtype_kwarg(dtype), **kwargs)
+        missing = [
+            part
+            for part in ("tokenizer", "text_encoder", "unet", "vae", "scheduler")
+            if getattr(pipe, part, None) is None
+        ]
+        if missing:
+            raise ValueError(
+                f"model {model!r} loads as {type(pipe).__name__}, which lacks {missing}: "
+                "VSTARPipeline needs a UNet text-to-video model (ModelScope / Zeroscope style or "
+                f"AnimateDiff); presets: {sorted(PRESETS)}"
+            )
+        scheduler = pipe.scheduler
+        if preset is not None:
+            scheduler = DDIMScheduler.from_config(scheduler.config, **preset.scheduler)
+        return cls(
+            pipe.tokenizer,
+            pipe.text_encoder.to(device),
+            pipe.unet.to(device),
+            pipe.vae.to(device),
+            scheduler,
+            guidance=preset.guidance if preset else 9.0,
+            steps=preset.steps if preset else 25,
+            height=preset.height if preset else None,
+            width=preset.width if preset else None,
+            name=str(model),
+        )
+
+    @classmethod
+    def from_tiny(
+        cls, name_or_dir: str | Path = "vstar", device: torch.device | str = "cpu"
+    ) -> VSTARPipeline:
+        """The course's tiny model (``"vstar"``, ``"scvideo"`` or a trained folder), offline."""
+        from vstar_lite.tiny import load_tiny
+        from vstar_lite.tiny.components import tiny_components
+
+        model = load_tiny(name_or_dir, str(device))
+        parts = tiny_components(model)
+        parts["vae"].to(device)
+        return cls(**parts, guidance=TINY_GUIDANCE, steps=25, name=str(name_or_dir))
+
+    # ------------------------------------------------------------------------------ the parts
+    @property
+    def device(self) -> torch.device:
+        return next(self.unet.parameters()).device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return next(self.unet.parameters()).dtype
+
+    @property
+    def is_tiny(self) -> bool:
+        return hasattr(self.unet, "vstar_target")
+
+    def _per_frame_text(self) -> bool:
+        """AnimateDiff's UNet reads ``"(b f) L D"`` text; ModelScope's repeats ``"b L D"``."""
+        return type(self.unet).__name__ == "UNetMotionModel"
+
+    @torch.no_grad()
+    def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Prompts -> ``"b L D"`` text embeddings (padded to the tokenizer's maximum length)."""
+        tokens = self.tokenizer(
+            list(prompts),
+            padding="max_length",
+            max_length=self.tokenizer.model_max_length,
+            truncation=True,
+            return_tensors="pt",
+        )
+        hidden = self.text_encoder(tokens.input_ids.to(self.text_encoder.device))[0]
+        return hidden.to(self.device, self.dtype)
+
+    def prepare_latents(
+        self, videos: int, num_frames: int, height: int, width: int, generator: torch.Generator
+    ) -> torch.Tensor:
+        """Starting noise ``"b c f h w"``: drawn as ``"b f c h w"`` on the CPU (prefix-stable)."""
+        channels = self.unet.config.in_channels
+        shape = (videos, num_frames, channels, height // self.vae_scale_factor,
+                 width // self.vae_scale_factor)  # fmt: skip
+        noise = torch.randn(shape, generator=generator)
+        latents = noise.transpose(1, 2).contiguous().to(self.device, self.dtype)
+        return latents * self.scheduler.init_noise_sigma
+
+    @torch.no_grad()
+    def decode_latents(self, latents: torch.Tensor, decode_chunk: int = 8) -> torch.Tensor:
+        """Latents ``"b c f h w"`` -> videos ``"b 3 f H W"`` (float32, CPU, clamped to [-1, 1]),
+        decoding ``decode_chunk`` frames at a time."""
+        _check_int("decode_chunk", decode_chunk, 1)
+        b = latents.shape[0]
+        frames = rearrange(latents, "b c f h w -> (b f) c h w") / self.vae.config.scaling_factor
+        vae_dtype = getattr(self.vae, "dtype", frames.dtype)
+        images = [
+            self.vae.decode(chunk.to(vae_dtype)).sample.float().cpu()
+            for chunk in frames.split(decode_chunk)
+        ]
+        video = rearrange(torch.cat(images), "(b f) c h w -> b c f h w", b=b)
+        return video.clamp(-1.0, 1.0)
+
+    def _conditioning(
+        self, prompt: str | Sequence[str] | None, synopsis: Any, num_frames: int
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``"b L D"`` conditional text, and ``"b F L D"`` per-frame text for a synopsis."""
+        if (prompt is None) == (synopsis is None):
+            raise ValueError("give exactly one of prompt and synopsis")
+        if prompt is not None:
+            prompts = [prompt] if isinstance(prompt, str) else list(prompt)
+            if not prompts or not all(isinstance(p, str) for p in prompts):
+                raise ValueError(f"prompt must be a string or a list of strings, got {prompt!r}")
+            return self.encode_prompt(prompts), None
+        synopses = [synopsis] if isinstance(synopsis, (Synopsis, str)) else list(synopsis)
+        shipped = None
+        per_video = []
+        for entry in synopses:
+            if isinstance(entry, str):
+                shipped = load_synopses() if shipped is None else shipped
+                if entry not in shipped:
+                    raise ValueError(
+                        f"synopsis {entry!r} is not shipped; shipped: {sorted(shipped)}"
+                    )
+                entry = shipped[entry]
+            if not isinstance(entry, Synopsis):
+                raise ValueError(f"synopsis must be a Synopsis or a shipped name, got {entry!r}")
+            sub = self.encode_prompt(entry.sub_prompts)  # "N L D"
+            per_video.append(
+                interpolate_embeddings(sub, num_frames, entry.keyframes_for(num_frames))
+            )
+        frame_embeddings = torch.stack(per_video)  # "b F L D"
+        return frame_embeddings[:, 0], frame_embeddings
+
+    # ------------------------------------------------------------------------------ sampling
+    @torch.no_grad()
+    def __call__(
+        self,
+        prompt: str | Sequence[str] | None = None,
+        synopsis: Synopsis | str | Sequence[Synopsis | str] | None = None,
+        *,
+        num_frames: int = 16,
+        steps: int | None = None,
+        guidance: float | None = None,
+        tar: TARConfig | None = None,
+        seed: int = 0,
+        height: int | None = None,
+        width: int | None = None,
+        negative_prompt: str = "",
+        eta: float = 0.0,
+        decode_chunk: int = 8,
+        progress: bool = True,
+        capture: bool = False,
+        output: Literal["video", "latent"] = "video",
+    ) -> VSTARResult:
+        """Generate videos for a prompt (or list) or a synopsis (or list; ``Synopsis`` or a name
+        in ``data/synopses.json``). ``tar``: a :class:`~vstar_lite.tar.TARConfig` or None.
+        ``guidance=1`` turns classifier-free guidance off. ``output="latent"`` skips decoding
+        (``videos`` are then the latents ``"b c f h w"``)."""
+        _check_int("num_frames", num_frames, 1)
+        steps = _check_int("steps", self.default_steps if steps is None else steps, 1, 1000)
+        guidance = self.default_guidance if guidance is None else guidance
+        if isinstance(guidance, bool) or not isinstance(guidance, (int, float)) or guidance < 1:
+            raise ValueError(f"guidance must be a number >= 1 (1 = no guidance), got {guidance!r}")
+        _check_int("seed", seed, 0)
+        _check_int("decode_chunk", decode_chunk, 1)
+        if tar is not None and not isinstance(tar, TARConfig):
+            raise ValueError(f"tar must be a TARConfig or None, got {type(tar).__name__}")
+        if output not in ("video", "latent"):
+            raise ValueError(f"output must be 'video' or 'latent', got {output!r}")
+        height, width = height or self.height, width or self.width
+        for label, size in (("height", height), ("width", width)):
+            if not isinstance(size, int) or size < 1 or size % self.vae_scale_factor:
+                raise ValueError(
+                    f"{label} must be a positive multiple of {self.vae_scale_factor}, got {size!r}"
+                )
+        started = time.perf_counter()
+        cond, frame_embeddings = self._conditioning(prompt, synopsis, num_frames)
+        videos = cond.shape[0]
+        use_guidance = guidance > 1.0
+        context = cond
+        if use_guidance:
+            uncond = self.encode_prompt([negative_prompt]).expand(videos, -1, -1)
+            context = torch.cat([uncond, cond])
+        if self._per_frame_text():
+            context = context.repeat_interleave(num_frames, dim=0)  # "(b f) L D"
+
+        scheduler = type(self.scheduler).from_config(self.scheduler.config)
+        scheduler.set_timesteps(steps, device=self.device)
+        generator = torch.Generator().manual_seed(seed)
+        latents = self.prepare_latents(videos, num_frames, height, width, generator)
+        step_kwargs = self._step_kwargs(scheduler, eta, generator)
+
+        target = getattr(self.unet, "vstar_target", self.unet)
+        hooks = (
+            enable_vstar(target, tar, frame_embeddings=frame_embeddings, capture=capture)
+            if tar is not None or frame_embeddings is not None or capture
+            else contextlib.nullcontext()
+        )
+        with hooks as handle:
+            for t in tqdm(scheduler.timesteps, disable=not progress, desc="denoising"):
+                model_input = torch.cat([latents, latents]) if use_guidance else latents
+                model_input = scheduler.scale_model_input(model_input, t)
+                out = self.unet(model_input, t, encoder_hidden_states=context).sample
+                if use_guidance:
+                    out_uncond, out_cond = out.chunk(2)
+                    out = out_uncond + guidance * (out_cond - out_uncond)
+                latents = scheduler.step(out, t, latents, **step_kwargs).prev_sample
+        store = handle.capture if capture else None
+        result = latents.float().cpu() if output == "latent" else None
+        if result is None:
+            result = self.decode_latents(latents, decode_chunk)
+        return VSTARResult(result, store, time.perf_counter() - started)
+
+    @staticmethod
+    def _step_kwargs(scheduler: Any, eta: float, generator: torch.Generator) -> dict[str, Any]:
+        accepted = set(inspect.signature(scheduler.step).parameters)
+        kwargs: dict[str, Any] = {}
+        if "eta" in accepted:
+            kwargs["eta"] = eta
+        if "generator" in accepted:
+            kwargs["generator"] = generator
+        return kwargs
