@@ -387,8 +387,8 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 
 # %% [markdown]
 # **In the stored outputs (tiny model):** the baseline's maps at 64 frames are close to flat at
-# level 0 (diagonalness 0.02, the diagonal 1.2 times the uniform `1/f`), the faded band of
-# notebook 06; at level 1 a band remains only in the top-left corner, over the first 16 frames,
+# level 0 (diagonalness 0.02, the diagonal 1.2 times the uniform `1/f`), about as flat as the
+# maps of real 64-frame clips in notebook 06; at level 1 a band remains only in the top-left corner, over the first 16 frames,
 # the length the model was trained on. With VSTAR, level 0 carries TAR's sharp sigma-1 band and
 # level 1 the wider sigma-8 one while TAR is on; after step 13 both fall back to about the
 # baseline's values. On the tiny model, the structure TAR imposes does not outlive it.

@@ -231,3 +231,34 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(str(target / "vstar_lite" / "data"))
     assert lines[1].startswith("vstar ")
+    # the installed command works offline too: generate and batch on the embedded tiny model
+    items = tmp_path / "items.json"
+    items.write_text(
+        '[{"name": "one", "prompt": "a red circle moves right on a dark background"},'
+        ' {"name": "two", "synopsis": "tiny_red_to_blue"}]'
+    )
+    offline = {**env, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
+    for command in (
+        ["generate", "a blue square moves up on a light background", "--out", "g.gif"],
+        ["batch", str(items), "--out-dir", "videos"],
+    ):
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "vstar_lite",
+                *command,
+                "--frames",
+                "4",
+                "--steps",
+                "2",
+                "--no-progress",
+            ],  # fmt: skip
+            cwd=tmp_path,
+            env=offline,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "g.gif").stat().st_size > 0
+    assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["one.gif", "two.gif"]
