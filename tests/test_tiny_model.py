@@ -179,7 +179,8 @@ def test_generate_shapes_guidance_and_per_frame_text():
     assert torch.equal(video, generate(model, PROMPT, num_frames=5, steps=2))
     assert not torch.equal(video, generate(model, PROMPT, num_frames=5, steps=2, seed=1))
     same = model.encode([PROMPT] * 5)  # "f L D": the prompt on every frame
-    torch.testing.assert_close(generate(model, frame_embeddings=same, num_frames=5, steps=2), video)
+    per_frame = generate(model, frame_embeddings=same, num_frames=5, steps=2)
+    torch.testing.assert_close(per_frame, video, atol=1e-4, rtol=1e-4)  # same text, other batching
     unguided = generate(model, PROMPT, num_frames=5, steps=2, guidance=1.0)
     assert not torch.allclose(unguided, video)
 
