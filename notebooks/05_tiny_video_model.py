@@ -93,7 +93,7 @@ from vstar_lite.tiny.world import (
     trajectory,
 )
 from vstar_lite.utils import notebook_setup
-from vstar_lite.viz import show_video
+from vstar_lite.viz import show_video, video_grid
 from vstar_lite.widgets import explore
 
 SEED = 0
@@ -110,16 +110,10 @@ print(f"seed {SEED}; device available: {device} (this notebook runs on the CPU)"
 # two shapes, four directions and two backgrounds make 80 captions.
 #
 # `sample_clips(batch, num_frames, seed)` returns the videos `"b 3 f 32 32"` in `[-1, 1]`, their
-# captions, and the parameters that drew them. Two small helpers lay several clips side by side in
-# one GIF and draw chosen frames of a clip.
+# captions, and the parameters that drew them. `video_grid` (from `vstar_lite.viz`) lays several
+# clips out in one GIF, and a small helper draws chosen frames of a clip.
 
 # %%
-def tile(videos: torch.Tensor, columns: int) -> torch.Tensor:
-    """ "b 3 f h w" in [-1, 1] -> one "3 f H W" video: the clips on a grid, white lines between."""
-    padded = torch.nn.functional.pad(videos, (1, 1, 1, 1), value=1.0)  # pad h and w by 1 pixel
-    return rearrange(padded, "(r k) c f h w -> c f (r h) (k w)", k=columns)
-
-
 def draw_frames(video: torch.Tensor, frames: list[int], title: str = "", size: float = 1.0):
     """Chosen frames of one "3 f h w" video in [-1, 1], labelled with their frame index."""
     fig, axes = plt.subplots(1, len(frames), figsize=(size * len(frames), size + 0.45),
@@ -141,7 +135,7 @@ for index, text in enumerate(clips.captions):
 print(f"{len(COLOURS)} colours x {len(SHAPES)} shapes x {len(DIRECTIONS)} directions x "
       f"{len(BACKGROUNDS)} backgrounds = "
       f"{len(COLOURS) * len(SHAPES) * len(DIRECTIONS) * len(BACKGROUNDS)} captions")  # fmt: skip
-show_video(tile(clips.videos, columns=4), fps=8, scale=2, value_range=(-1, 1))
+show_video(video_grid(clips.videos, columns=4), fps=8, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # **What the caption leaves out.** A caption names four attributes; the world draws more. Each
@@ -161,7 +155,7 @@ for i in range(4):
     print(f"{i:<6}{p.hue[i] % 360:>6.1f}{p.saturation[i]:>6.2f}{p.value[i]:>7.2f}"
           f"{p.radius[i]:>8.2f}{p.speed[i]:>7.2f}{p.start[i, 0]:>9.1f}{p.start[i, 1]:>9.1f}"
           f"{p.grey[i]:>7.2f}{p.drift_amplitude[i]:>7.3f}{p.drift_period[i]:>8.1f}")  # fmt: skip
-show_video(tile(twins.videos, columns=4), fps=8, scale=2, value_range=(-1, 1))
+show_video(video_grid(twins.videos, columns=4), fps=8, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # These choices are what make the world a *video* task rather than 16 image tasks:
@@ -690,7 +684,7 @@ real_16 = real_clips_for(prompts, num_frames=16, seed=0)
 for index, text in enumerate(prompts):
     print(f"column {index}: {text}")
 print("top row: real clips; bottom row: vstar model, 16 frames, seed 0")
-show_video(tile(torch.cat([real_16, samples[("vstar", 16, 0)]]), columns=4), fps=8, scale=2,
+show_video(video_grid(torch.cat([real_16, samples[("vstar", 16, 0)]]), columns=4), fps=8, scale=2,
            value_range=(-1, 1))  # fmt: skip
 
 # %% [markdown]
@@ -705,7 +699,7 @@ samples[("vstar", 64, 0)] = generate(vstar, prompts[:2], num_frames=64, seed=0)
 real_64 = real_clips_for(prompts[:2], num_frames=64, seed=0)
 print(f"{prompts[0]}: left the vstar model (64 frames, seed 0), right a real clip")
 pair = torch.stack([samples[("vstar", 64, 0)][0], real_64[0]])  # "b 3 f h w" with b = 2
-show_video(tile(pair, columns=2), fps=8, scale=2, value_range=(-1, 1))
+show_video(video_grid(pair, columns=2), fps=8, scale=2, value_range=(-1, 1))
 
 # %%
 draw_frames(samples[("vstar", 64, 0)][0], list(range(0, 64, 8)),

@@ -63,7 +63,6 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from diffusers import DDIMScheduler
-from einops import rearrange
 from IPython.display import display
 
 from vstar_lite.diffusers_hooks import enable_vstar
@@ -79,7 +78,7 @@ from vstar_lite.tiny.measure import score_videos
 from vstar_lite.tiny.model import SCHEDULER_CONFIG, to_latents
 from vstar_lite.tiny.world import caption
 from vstar_lite.utils import notebook_setup
-from vstar_lite.viz import attention_heatmap, show_video
+from vstar_lite.viz import attention_heatmap, show_video, video_grid
 from vstar_lite.widgets import explore
 
 SEED = 0
@@ -356,8 +355,7 @@ plt.show()
 # %%
 def side_by_side(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
     """Two "3 f h w" videos in [-1, 1] -> one "3 f h (2 w)" video, a white line between."""
-    pair = torch.nn.functional.pad(torch.stack([left, right]), (1, 1, 1, 1), value=1.0)
-    return rearrange(pair, "k c f h w -> c f h (k w)")
+    return video_grid(torch.stack([left, right]))
 
 
 print(f"16 frames, seed {SEED}: {prompts[0]} (left: generated, right: real)")

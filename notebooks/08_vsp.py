@@ -78,7 +78,7 @@ from vstar_lite.tiny.measure import read_frames
 from vstar_lite.tiny.text import VOCABULARY, tokenize
 from vstar_lite.tiny.world import parse_caption
 from vstar_lite.utils import notebook_setup
-from vstar_lite.viz import frame_strip, show_video
+from vstar_lite.viz import frame_strip, show_video, video_grid
 from vstar_lite.vsp import (
     SYNOPSIS_INSTRUCTION,
     Synopsis,
@@ -620,8 +620,7 @@ print(f"synopsis: {' -> '.join(colour_of(s) for s in red_to_blue.sub_prompts)}, 
 # %%
 def side_by_side(*clips: torch.Tensor) -> torch.Tensor:
     """Videos "3 f h w" in [-1, 1] -> one "3 f h (k w)" video, white lines between them."""
-    padded = torch.nn.functional.pad(torch.stack(clips), (1, 1, 1, 1), value=1.0)
-    return rearrange(padded, "k c f h w -> c f h (k w)")
+    return video_grid(torch.stack(clips))
 
 
 print(f"seed {SEEDS[0]}, left to right: " + ", ".join(videos))

@@ -59,7 +59,6 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-from einops import rearrange
 
 from vstar_lite import TARConfig
 from vstar_lite.diffusers_hooks import enable_vstar
@@ -74,7 +73,7 @@ from vstar_lite.tiny.analysis import (
 )
 from vstar_lite.tiny.measure import read_frames, score_videos
 from vstar_lite.utils import notebook_setup
-from vstar_lite.viz import show_video
+from vstar_lite.viz import show_video, video_grid
 from vstar_lite.vsp import load_synopses
 
 SEED = 0
@@ -84,12 +83,6 @@ print(f"seed {SEED}; device available: {device} (this notebook runs on the CPU)"
 model = load_tiny("vstar")
 synopses = load_synopses()
 recorded = json.loads(data_path("tiny_model", "vstar", "effects.json").read_text())
-
-
-def tile(videos: torch.Tensor, columns: int) -> torch.Tensor:
-    """ "b 3 f h w" in [-1, 1] -> one "3 f H W" video: the clips on a grid, white lines between."""
-    padded = torch.nn.functional.pad(videos, (1, 1, 1, 1), value=1.0)
-    return rearrange(padded, "(r k) c f h w -> c f (r h) (k w)", k=columns)
 
 
 def fmt(value: float, digits: int = 2) -> str:
@@ -169,7 +162,7 @@ for name in CONDITIONS:
 
 # %%
 grid = torch.stack([videos[(name, 16)][s] for s in range(2) for name in CONDITIONS])
-show_video(tile(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
+show_video(video_grid(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # And at 64 frames, four times the training length (seed 0; same column order; every second
@@ -177,7 +170,7 @@ show_video(tile(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
 
 # %%
 grid = torch.stack([videos[(name, 64)][0, :, ::2] for name in CONDITIONS])  # "b 3 32 h w"
-show_video(tile(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
+show_video(video_grid(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # The live numbers for these few videos (`start` and `end`: fraction of the first and last
@@ -310,7 +303,7 @@ print(text)
 pair = [generate(model, text, num_frames=64, seed=SEED)]
 with enable_vstar(model.unet, TAR_LONG):
     pair.append(generate(model, text, num_frames=64, seed=SEED))
-show_video(tile(torch.cat(pair)[:, :, ::2], columns=2), fps=6, scale=2, value_range=(-1, 1))
+show_video(video_grid(torch.cat(pair)[:, :, ::2], columns=2), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # ## 5. Which claims reproduce

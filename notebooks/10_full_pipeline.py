@@ -102,7 +102,7 @@ from vstar_lite import TARConfig, VSTARPipeline
 from vstar_lite.pipeline import DIFFUSERS_VERSION_TESTED, PRESETS
 from vstar_lite.tar import diagonalness, mean_diagonal_probability
 from vstar_lite.utils import notebook_setup
-from vstar_lite.viz import attention_heatmap, show_video
+from vstar_lite.viz import attention_heatmap, show_video, video_grid
 from vstar_lite.vsp import load_synopses
 
 SEED = 0
@@ -249,8 +249,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # %%
 def side_by_side(*videos: torch.Tensor) -> torch.Tensor:
     """Videos "3 f h w" in [-1, 1] -> one "3 f h W" video, white lines between them."""
-    padded = [torch.nn.functional.pad(v, (1, 1, 1, 1), value=1.0) for v in videos]
-    return torch.cat(padded, dim=-1)
+    return video_grid(torch.stack(videos))
 
 
 pair = side_by_side(baseline.videos[0], vstar.videos[0])

@@ -9,7 +9,14 @@ import pytest
 import torch
 from PIL import Image
 from vstar_lite.video import toy_clip
-from vstar_lite.viz import frame_strip, gif_bytes, save_gif, show_video, to_uint8_frames
+from vstar_lite.viz import (
+    frame_strip,
+    gif_bytes,
+    save_gif,
+    show_video,
+    to_uint8_frames,
+    video_grid,
+)
 
 matplotlib.use("Agg")
 
@@ -80,3 +87,21 @@ def test_frame_strip_has_one_titled_axis_per_frame():
     fig = frame_strip(toy_clip(num_frames=3), title="three")
     assert [ax.get_title() for ax in fig.axes] == ["f = 0", "f = 1", "f = 2"]
     assert fig._suptitle.get_text() == "three"
+
+
+def test_video_grid_places_each_video_in_its_cell_with_a_border():
+    videos = torch.arange(6, dtype=torch.float32).view(6, 1, 1, 1, 1).expand(6, 3, 2, 4, 5)
+    grid = video_grid(videos, columns=3, border=-1.0)  # 2 rows x 3 columns of 6 x 7 cells
+    assert grid.shape == (3, 2, 2 * 6, 3 * 7)
+    for index in range(6):
+        row, column = divmod(index, 3)
+        cell = grid[:, :, row * 6 : (row + 1) * 6, column * 7 : (column + 1) * 7]
+        assert torch.equal(cell[:, :, 1:-1, 1:-1], videos[index])
+        assert (cell[:, :, 0] == -1).all() and (cell[:, :, :, -1] == -1).all()
+    assert video_grid(videos[:2]).shape == (3, 2, 6, 14)  # default: one row
+    with pytest.raises(ValueError, match="must divide the number of videos, 6"):
+        video_grid(videos, columns=4)
+    with pytest.raises(ValueError, match=r"columns must be an int in \[1, 6\]"):
+        video_grid(videos, columns=0)
+    with pytest.raises(ValueError, match=r"videos must have shape \(b, c, f, h, w\)"):
+        video_grid(videos[0])

@@ -31,6 +31,7 @@ __all__ = [
     "show_video",
     "to_uint8_frames",
     "use_png_figures",
+    "video_grid",
 ]
 
 # Values this close outside ``value_range`` are float rounding, not an error: they are clamped.
@@ -179,6 +180,29 @@ def frame_strip(
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def video_grid(
+    videos: torch.Tensor, columns: int | None = None, border: float = 1.0
+) -> torch.Tensor:
+    """Several videos ``"b c f h w"`` laid out as one ``"c f H W"`` video, ``columns`` per row.
+
+    Each video gets a 1-pixel frame of value ``border`` (white for videos in ``[-1, 1]`` or
+    ``[0, 1]``), so neighbours stay apart. ``columns`` defaults to all in one row and must divide
+    the number of videos.
+    """
+    if not isinstance(videos, torch.Tensor) or videos.ndim != 5:
+        raise ValueError(
+            f"videos must have shape (b, c, f, h, w), got {tuple(getattr(videos, 'shape', ()))}"
+        )
+    count = videos.shape[0]
+    columns = count if columns is None else columns
+    if isinstance(columns, bool) or not isinstance(columns, int) or not 1 <= columns <= count:
+        raise ValueError(f"columns must be an int in [1, {count}], got {columns!r}")
+    if count % columns:
+        raise ValueError(f"columns={columns} must divide the number of videos, {count}")
+    padded = torch.nn.functional.pad(videos, (1, 1, 1, 1), value=border)
+    return rearrange(padded, "(r k) c f h w -> c f (r h) (k w)", k=columns)
 
 
 def use_png_figures(dpi: int = 80) -> None:
