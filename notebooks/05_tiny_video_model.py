@@ -756,7 +756,8 @@ plt.show()
 # row's frame-to-frame change by that of the real clips with the same frame count. Both models
 # start from the same noise for the same seed, so their rows differ only by the model.
 # (`vstar_lite.tiny.analysis.evaluate` does generation and scoring in one call, with TAR or
-# per-frame text switched on; notebooks 07-09 use it.)
+# per-frame text switched on, one prompt at a time; `tools/vstar_effects.py`, behind notebook
+# 09, batches the prompts instead.)
 
 # %%
 started = time.perf_counter()

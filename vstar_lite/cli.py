@@ -16,9 +16,6 @@ from vstar_lite import __version__
 from vstar_lite.bench import add_arguments as add_bench_arguments
 from vstar_lite.bench import main as run_bench
 
-# Sub-commands that later issues implement: name -> what it will do.
-PLANNED_COMMANDS: dict[str, str] = {}
-
 
 def _info(_: argparse.Namespace) -> int:
     """Print versions and the available device: what a bug report needs."""
@@ -140,6 +137,11 @@ def _load_pipeline(args: argparse.Namespace, device: str | None = None) -> objec
         raise ValueError(f"--model {args.model!r} could not be loaded: {error}") from None
 
 
+def _gif_scale(args: argparse.Namespace, pipe: object) -> int:
+    """``--scale``, or by default 4 for the tiny model's 32 x 32 frames and 1 otherwise."""
+    return args.scale or (4 if pipe.is_tiny else 1)
+
+
 def _tar_from_flags(args: argparse.Namespace) -> dict[str, float] | None:
     return {str(level): sigma for level, sigma in args.tar} if args.tar else None
 
@@ -187,8 +189,7 @@ def _generate(args: argparse.Namespace) -> int:
             decode_chunk=args.decode_chunk,
             progress=not args.no_progress,
         )
-        scale = args.scale or (4 if pipe.is_tiny else 1)
-        path = result.save(args.out, fps=args.fps, scale=scale)
+        path = result.save(args.out, fps=args.fps, scale=_gif_scale(args, pipe))
     except (ValueError, RuntimeError) as error:
         print(f"vstar-lite generate: {error}", file=sys.stderr)
         return 2
@@ -283,7 +284,7 @@ def _batch(args: argparse.Namespace) -> int:
         defaults=defaults,
         suffix=f".{args.format}",
         fps=args.fps,
-        scale=args.scale or (4 if pipe.is_tiny else 1),
+        scale=_gif_scale(args, pipe),
         progress=not args.no_progress,
     )
     summary = f"[{slot.rank}/{slot.world_size}] {len(written)} of {mine} items written"
@@ -306,14 +307,6 @@ def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
         "--format", choices=["gif", "mp4"], default="gif", help="output format (default gif)"
     )
     _add_sampling_arguments(parser)
-
-
-def _not_yet(args: argparse.Namespace) -> int:
-    print(
-        f"vstar-lite {args.command}: not yet available in vstar-lite {__version__}.",
-        file=sys.stderr,
-    )
-    return 2
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -347,10 +340,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_train_arguments(trainer)
     trainer.set_defaults(run=_train)
-    for name, summary in PLANNED_COMMANDS.items():
-        sub = commands.add_parser(name, help=f"{summary} (not yet available)")
-        sub.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        sub.set_defaults(run=_not_yet)
     return parser
 
 

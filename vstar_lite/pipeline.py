@@ -92,8 +92,6 @@ PRESETS: dict[str, Preset] = {
     ),
 }
 
-TINY_GUIDANCE = 4.0  # the tiny model's default (vstar_lite.tiny.sample.DEFAULT_GUIDANCE)
-
 
 def is_tiny_model(name_or_dir: str | Path) -> bool:
     """``"vstar"``, ``"scvideo"`` or a folder written by ``vstar-lite train`` / ``TinyT2V.save``."""
@@ -264,11 +262,12 @@ class VSTARPipeline:
         """The course's tiny model (``"vstar"``, ``"scvideo"`` or a trained folder), offline."""
         from vstar_lite.tiny import load_tiny
         from vstar_lite.tiny.components import tiny_components
+        from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS
 
         model = load_tiny(name_or_dir, str(device))
         parts = tiny_components(model)
         parts["vae"].to(device)
-        return cls(**parts, guidance=TINY_GUIDANCE, steps=25, name=str(name_or_dir))
+        return cls(**parts, guidance=DEFAULT_GUIDANCE, steps=DEFAULT_STEPS, name=str(name_or_dir))
 
     # ------------------------------------------------------------------------------ the parts
     @property
