@@ -15,6 +15,31 @@ flicker more than a real clip? The read-out works per frame:
 
 Check the read-out on real clips before trusting it on generated ones (``tests/test_tiny_world.py``
 and notebook 05 do).
+
+**Clip scores** (:func:`score_clips`, :func:`summarize`) build on the per-frame read-out and are
+calibrated: on real clips every one reads >= 0.97 (``tests/test_measure.py`` keeps it so).
+
+- **shape**: a square fills its (soft) bounding box, a circle fills pi/4 of it. With ``alpha`` the
+  coverage of a pixel (its chroma over the shape's peak chroma: grey adds equal amounts to R, G and
+  B, so chroma is exactly proportional to coverage), the box is ``sum_x max_y alpha`` wide and
+  ``sum_y max_x alpha`` high, and ``fill = sum(alpha) / (width x height)``: 0.77-0.82 for the
+  world's circles, 1.00-1.02 for its squares; 0.9 separates them;
+- **background**: the mean grey of the pixels at least one pixel away from the shape, inside the
+  range real clips of the caption's background use (its grey range, widened by the largest light
+  drift and a small margin);
+- a frame is **correct** when a shape is found with the caption's colour and shape on the
+  caption's background;
+- **direction**: the fraction of steps that move along the caption's direction, where the heading
+  flips when the shape bounces off the wall it was heading for (a step next to that wall may go
+  either way);
+- **speed**: the median centroid step, pixels per frame; **teleports**: steps longer than
+  :data:`TELEPORT` pixels (real clips never move more than 1.6);
+- **frame change**: the mean absolute frame-to-frame pixel change, divided by that of real clips
+  of the same caption (1 = as much change as real footage);
+- **shade and size drift**: the standard deviation over frames of the hue (degrees) and of the
+  size (pixels), constant in real clips.
+
+Every summary carries a 95% bootstrap interval over videos (:func:`bootstrap_interval`).
 """
 
 from __future__ import annotations
@@ -24,15 +49,29 @@ from dataclasses import dataclass
 
 import torch
 
-from vstar_lite.tiny.world import COLOURS, DIRECTIONS, parse_caption
+from vstar_lite.tiny.world import (
+    BACKGROUNDS,
+    COLOURS,
+    DIRECTIONS,
+    DRIFT_AMPLITUDE,
+    SHAPES,
+    parse_caption,
+    sample_clips,
+)
 
 __all__ = [
+    "CLIP_SCORES",
+    "ClipScores",
     "FrameReadout",
     "VideoScores",
+    "bootstrap_interval",
     "frame_state_match",
     "read_frames",
+    "real_frame_change",
+    "score_clips",
     "score_video",
     "score_videos",
+    "summarize",
 ]
 
 CHROMA_THRESHOLD = 0.25
@@ -40,6 +79,10 @@ EDGE_THRESHOLD = 0.1  # chroma above which a pixel counts towards the centroid
 DIRECTION_STEPS = 4  # frames over which the initial direction is read
 MIN_AREA = 4.0  # pixels: fewer means "no object in this frame"
 MAX_AREA = 200.0  # pixels: the largest shape covers ~117; more is noise or a smear, not a shape
+FILL_THRESHOLD = 0.9  # fill of the soft bounding box: circles 0.77-0.82, squares 1.00-1.02
+BACKGROUND_MARGIN = 0.05  # grey levels beyond the real range still accepted
+TELEPORT = 3.0  # pixels per frame: real shapes move at most 1.6
+WALL_SLACK = 2.0  # pixels: a step this close to the wall ahead may be a bounce
 _NAMES = list(COLOURS)
 _HUES = torch.tensor(list(COLOURS.values()))
 
@@ -54,6 +97,9 @@ class FrameReadout:
     y: torch.Tensor
     size: torch.Tensor  # sqrt(area), pixels
     background: torch.Tensor  # mean grey outside the object, [-1, 1]
+    shape: list[list[str | None]]  # "circle" / "square", None where no object is found
+    fill: torch.Tensor  # coverage / soft bounding box: ~0.79 circle, ~1.0 square; nan
+    clean_background: torch.Tensor  # mean grey at least one pixel away from the shape
 
 
 def read_frames(videos: torch.Tensor) -> FrameReadout:
@@ -100,6 +146,13 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
     outside = 1 - mask
     background = (grey * outside).sum((-1, -2)) / outside.sum((-1, -2)).clamp(min=1.0)
     nan = torch.full_like(x, torch.nan)
+    fill, clean_background = _fill_and_clean_background(chroma, mask, grey)
+    fill = torch.where(found, fill, nan)
+    shape = [
+        [(SHAPES[1] if v > FILL_THRESHOLD else SHAPES[0]) if ok else None
+         for v, ok in zip(row_v, row_ok)]
+        for row_v, row_ok in zip(fill.tolist(), found.tolist())
+    ]  # fmt: skip
     return FrameReadout(
         colour=colour,
         hue=mean_hue,
@@ -107,7 +160,28 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
         y=torch.where(found, y, nan),
         size=torch.where(found, area.sqrt(), nan),
         background=background,
+        shape=shape,
+        fill=fill,
+        clean_background=clean_background,
     )
+
+
+def _fill_and_clean_background(
+    chroma: torch.Tensor, mask: torch.Tensor, grey: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``"b f"`` fill of the soft bounding box, and the grey at least one pixel away from any
+    colour (see the module docstring)."""
+    inside = chroma.masked_fill(mask == 0, torch.nan).flatten(-2)  # "b f (h w)"
+    peak = torch.nanquantile(inside, 0.9, dim=-1).nan_to_num(1.0).clamp(min=CHROMA_THRESHOLD)
+    alpha = (chroma / peak[..., None, None]).clamp(0, 1) * (chroma > EDGE_THRESHOLD)
+    width = alpha.amax(dim=-2).sum(dim=-1)
+    height = alpha.amax(dim=-1).sum(dim=-1)
+    fill = alpha.sum(dim=(-1, -2)) / (width * height).clamp(min=1e-6)
+    coloured = (chroma > EDGE_THRESHOLD).float().flatten(0, 1).unsqueeze(1)  # "(b f) 1 h w"
+    near = torch.nn.functional.max_pool2d(coloured, 3, stride=1, padding=1).view(chroma.shape)
+    away = 1 - near
+    clean = (grey * away).sum((-1, -2)) / away.sum((-1, -2)).clamp(min=1.0)
+    return fill, clean
 
 
 @dataclass
@@ -201,3 +275,129 @@ def frame_state_match(videos: torch.Tensor, frame_captions: Sequence[str]) -> to
             dark = bool(frames.background[b, i] < 0)
             match[b, i] = float(colour == want["colour"] and dark == (want["background"] == "dark"))
     return match
+
+
+# ------------------------------------------------------------------------------ clip scores
+def background_range(background: str) -> tuple[float, float]:
+    """Grey levels real clips of ``background`` show (drawn range, widened by the largest light
+    drift and :data:`BACKGROUND_MARGIN`)."""
+    low, high = BACKGROUNDS[background]
+    slack = DRIFT_AMPLITUDE[1] + BACKGROUND_MARGIN
+    return low - slack, high + slack
+
+
+@dataclass
+class ClipScores:
+    """Scores of one video against its caption; fractions in [0, 1] unless named otherwise."""
+
+    correct: float  # frames with the caption's colour and shape on its background
+    found: float  # frames with a readable shape
+    colour: float  # frames with the caption's colour
+    shape: float  # frames with the caption's shape
+    background: float  # frames whose background grey is in the caption's range
+    direction: float  # steps consistent with the caption's direction (bounces allowed)
+    teleports: float  # steps longer than TELEPORT pixels
+    speed: float  # median centroid step, pixels per frame
+    change_ratio: float  # frame-to-frame change / that of real clips of the caption
+    hue_drift: float  # std of the hue over frames, degrees
+    size_drift: float  # std of the size over frames, pixels
+
+
+CLIP_SCORES: tuple[str, ...] = tuple(ClipScores.__dataclass_fields__)
+
+
+def _direction_consistency(
+    position: torch.Tensor, size: torch.Tensor, sign: float, extent: int
+) -> float:
+    """Fraction of steps along ``position`` (``"f"``, nan where lost) that move in the current
+    heading; the heading starts as ``sign`` and flips at a bounce, a step whose shape is within
+    its half-size plus :data:`WALL_SLACK` of the wall ahead (such a step may go either way)."""
+    heading, good, total = sign, 0, 0
+    for i in range(len(position) - 1):
+        a, b = float(position[i]), float(position[i + 1])
+        total += 1
+        if a != a or b != b:  # nan: the shape is lost in one of the two frames
+            continue
+        step = b - a
+        half = 0.56 * float(size[i])  # half the extent: sqrt(area) is 1.77 r (circle), 1.8 r
+        room = (extent - a if heading > 0 else a) - half
+        if room < WALL_SLACK:
+            good += 1
+            if step * heading < 0:
+                heading = -heading
+        elif step * heading > 0:
+            good += 1
+    return good / total if total else float("nan")
+
+
+def real_frame_change(captions: Sequence[str], num_frames: int, clips: int = 16) -> dict:
+    """Mean frame-to-frame change of ``clips`` real clips per distinct caption (fixed seed)."""
+    change = {}
+    for text in sorted(set(captions)):
+        real = sample_clips(clips, num_frames, 2024, **parse_caption(text)).videos
+        change[text] = float((real[:, :, 1:] - real[:, :, :-1]).abs().mean())
+    return change
+
+
+def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScores]:
+    """:class:`ClipScores` of every video of ``"b 3 f h w"`` against its caption."""
+    if videos.ndim != 5 or len(captions) != videos.shape[0]:
+        raise ValueError(
+            f"need videos (b, 3, f, h, w) and one caption each, got {tuple(videos.shape)} "
+            f"and {len(captions)} captions"
+        )
+    f, extent = videos.shape[2], videos.shape[-1]
+    if f < 2:
+        raise ValueError(f"videos need at least 2 frames to be scored, got {f}")
+    frames = read_frames(videos)
+    reference = real_frame_change(captions, f)
+    rows = []
+    for i, text in enumerate(captions):
+        want = parse_caption(text)
+        low, high = background_range(want["background"])
+        grey = frames.clean_background[i]
+        background_ok = (grey >= low) & (grey <= high)
+        colour_ok = torch.tensor([c == want["colour"] for c in frames.colour[i]])
+        shape_ok = torch.tensor([s == want["shape"] for s in frames.shape[i]])
+        dx, dy = DIRECTIONS[want["direction"]]
+        along = frames.x[i] if dx else frames.y[i]
+        steps = torch.stack([frames.x[i].diff(), frames.y[i].diff()], -1).norm(dim=-1)
+        steps = steps[~steps.isnan()]
+        change = float((videos[i, :, 1:] - videos[i, :, :-1]).abs().mean())
+        rows.append(
+            ClipScores(
+                correct=float((colour_ok & shape_ok & background_ok).float().mean()),
+                found=sum(c is not None for c in frames.colour[i]) / f,
+                colour=float(colour_ok.float().mean()),
+                shape=float(shape_ok.float().mean()),
+                background=float(background_ok.float().mean()),
+                direction=_direction_consistency(along, frames.size[i], dx + dy, extent),
+                teleports=float((steps > TELEPORT).float().mean()) if len(steps) else 0.0,
+                speed=float(steps.median()) if len(steps) else float("nan"),
+                change_ratio=change / reference[text],
+                hue_drift=_circular_std(frames.hue[i]),
+                size_drift=_nan_std(frames.size[i]),
+            )
+        )
+    return rows
+
+
+def bootstrap_interval(
+    values: Sequence[float] | torch.Tensor, resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean of ``values`` (nan ignored) and its 95% percentile
+    bootstrap interval over resampled values (videos), deterministic per ``seed``."""
+    data = torch.as_tensor(values, dtype=torch.float64).flatten()
+    data = data[~data.isnan()]
+    if data.numel() == 0:
+        return (float("nan"),) * 3
+    generator = torch.Generator().manual_seed(seed)
+    index = torch.randint(data.numel(), (resamples, data.numel()), generator=generator)
+    means = data[index].mean(dim=1)
+    low, high = torch.quantile(means, torch.tensor([0.025, 0.975], dtype=torch.float64))
+    return float(data.mean()), float(low), float(high)
+
+
+def summarize(rows: Sequence[ClipScores]) -> dict[str, tuple[float, float, float]]:
+    """Every score of :class:`ClipScores` as ``(mean, low, high)`` over the videos of ``rows``."""
+    return {name: bootstrap_interval([getattr(r, name) for r in rows]) for name in CLIP_SCORES}

@@ -1,0 +1,140 @@
+"""The calibrated clip scores: every one reads real clips as correct, and each catches its fault."""
+
+import pytest
+import torch
+from vstar_lite.tiny.measure import (
+    CLIP_SCORES,
+    TELEPORT,
+    bootstrap_interval,
+    read_frames,
+    score_clips,
+    summarize,
+)
+from vstar_lite.tiny.world import (
+    BACKGROUNDS,
+    COLOURS,
+    DIRECTIONS,
+    SHAPES,
+    SPEED,
+    caption,
+    render,
+    sample_clips,
+    sample_params,
+)
+
+FRACTIONS = ("correct", "found", "colour", "shape", "background", "direction")
+
+
+def _all_captions_clips(num_frames: int, per_caption: int = 3, seed: int = 0):
+    """Real clips of every caption of the world (5 x 2 x 4 x 2 = 80 captions)."""
+    videos, captions = [], []
+    for i, (colour, shape, direction, background) in enumerate(
+        (c, s, d, b) for c in COLOURS for s in SHAPES for d in DIRECTIONS for b in BACKGROUNDS
+    ):
+        clips = sample_clips(per_caption, num_frames, seed * 1000 + i, colour=colour,
+                             shape=shape, direction=direction, background=background)  # fmt: skip
+        videos.append(clips.videos)
+        captions += clips.captions
+    return torch.cat(videos), captions
+
+
+@pytest.mark.parametrize("num_frames", [16, 64])
+def test_every_score_reads_real_clips_as_correct(num_frames):
+    videos, captions = _all_captions_clips(num_frames, per_caption=2 if num_frames > 16 else 3)
+    rows = score_clips(videos, captions)
+    for name in FRACTIONS:
+        worst = min(getattr(r, name) for r in rows)
+        assert worst >= 0.97, f"{name} reads a real clip as {worst:.3f}"
+    assert max(r.teleports for r in rows) == 0.0
+    speeds = torch.tensor([r.speed for r in rows])
+    assert speeds.min() >= SPEED[0] - 0.05 and speeds.max() <= SPEED[1] + 0.05
+    ratio = torch.tensor([r.change_ratio for r in rows])
+    assert 0.8 < ratio.mean() < 1.25  # real clips change as much as real clips, on average
+    assert max(r.hue_drift for r in rows) < 0.5
+
+
+def test_shape_is_read_from_the_fill_of_the_bounding_box():
+    clips = sample_clips(200, 4, seed=3)
+    frames = read_frames(clips.videos)
+    for row, want in zip(frames.shape, clips.params.shape):
+        assert row == [want] * 4
+    fill = frames.fill.nanmean(dim=1)
+    square = torch.tensor([s == "square" for s in clips.params.shape])
+    assert fill[square].min() > 0.97 and fill[~square].max() < 0.85
+
+
+def test_wrong_shape_colour_or_background_is_not_correct():
+    clips = sample_clips(6, 16, seed=1, colour="red", shape="circle", background="dark")
+    direction = clips.params.direction
+    truth = score_clips(clips.videos, clips.captions)
+    assert all(r.correct == 1.0 for r in truth)
+    for wrong in (
+        [caption("red", "square", d, "dark") for d in direction],
+        [caption("blue", "circle", d, "dark") for d in direction],
+        [caption("red", "circle", d, "light") for d in direction],
+    ):
+        assert all(r.correct == 0.0 for r in score_clips(clips.videos, wrong))
+
+
+def _clips_from_the_centre(num_frames: int, direction: str) -> tuple[torch.Tensor, list[str]]:
+    """Clips that start at the centre and cannot reach a wall within ``num_frames``."""
+    params = sample_params(24, torch.Generator().manual_seed(2), direction=direction)
+    params.radius = torch.full((24,), 3.5)
+    params.start = torch.full((24, 2), 16.0)
+    return render(params, num_frames), params.captions
+
+
+@pytest.mark.parametrize("direction", list(DIRECTIONS))
+def test_direction_fails_on_the_opposite_caption_and_on_frozen_clips(direction):
+    videos, captions = _clips_from_the_centre(7, direction)
+    assert min(r.direction for r in score_clips(videos, captions)) == 1.0
+    opposite = {"left": "right", "right": "left", "up": "down", "down": "up"}[direction]
+    turned = [c.replace(f"moves {direction}", f"moves {opposite}") for c in captions]
+    assert max(r.direction for r in score_clips(videos, turned)) == 0.0
+    frozen = videos[:, :, :1].expand(-1, -1, 7, -1, -1)
+    frozen_rows = score_clips(frozen, captions)
+    assert max(r.speed for r in frozen_rows) == 0.0
+    assert max(r.direction for r in frozen_rows) == 0.0
+
+
+def test_direction_allows_a_bounce_only_at_the_wall_ahead():
+    clips = sample_clips(40, 64, seed=2)  # 64 frames: every shape bounces
+    rows = score_clips(clips.videos, clips.captions)
+    assert min(r.direction for r in rows) == 1.0
+    # the same clips with every second half mirrored in time turn around in mid-air
+    half = clips.videos[:, :, :32]
+    bounced = torch.cat([half, half.flip(2)], dim=2)
+    turned = torch.tensor([r.direction for r in score_clips(bounced, clips.captions)])
+    assert turned.mean() < 0.92 and (turned < 1).float().mean() > 0.8  # a few turn at a wall
+
+
+def test_teleports_and_flicker_are_caught():
+    clips = sample_clips(8, 16, seed=4, direction="right")
+    shuffled = clips.videos[:, :, torch.randperm(16, generator=torch.Generator().manual_seed(0))]
+    rows = score_clips(shuffled, clips.captions)
+    assert min(r.teleports for r in rows) > 0.2
+    steps = torch.tensor([r.speed for r in rows])
+    assert steps.mean() > TELEPORT  # the median step of a shuffled clip is a jump
+    noisy = (clips.videos + 0.2 * torch.randn(clips.videos.shape)).clamp(-1, 1)
+    assert min(r.change_ratio for r in score_clips(noisy, clips.captions)) > 5
+
+
+def test_bootstrap_interval_brackets_the_mean_and_shrinks_with_more_videos():
+    values = torch.rand(400, generator=torch.Generator().manual_seed(0))
+    mean, low, high = bootstrap_interval(values[:40])
+    assert low < mean < high
+    assert bootstrap_interval(values[:40]) == (mean, low, high)  # deterministic per seed
+    _, low_all, high_all = bootstrap_interval(values)
+    assert high_all - low_all < high - low
+    assert bootstrap_interval([0.5, 0.5, float("nan")]) == (0.5, 0.5, 0.5)
+    assert all(v != v for v in bootstrap_interval([float("nan")]))
+
+
+def test_summary_has_every_score_and_bad_input_is_refused():
+    clips = sample_clips(3, 8, seed=0)
+    summary = summarize(score_clips(clips.videos, clips.captions))
+    assert tuple(summary) == CLIP_SCORES
+    with pytest.raises(ValueError, match="one caption each"):
+        score_clips(clips.videos, clips.captions[:2])
+    with pytest.raises(ValueError, match="at least 2 frames"):
+        score_clips(clips.videos[:, :, :1], clips.captions)

@@ -1,0 +1,414 @@
+"""Training the tiny text-to-video model in two stages, as latent video models are trained.
+
+1. **The autoencoder** (:func:`train_autoencoder`): an ``AutoencoderKL`` learns to compress single
+   frames of the world, ``"3 32 32" -> "4 8 8"``, with a reconstruction loss and a very small KL
+   term (it keeps the latent space smooth without blurring the frames).
+2. **The denoiser** (:func:`train_denoiser`): with the autoencoder frozen, the
+   ``UNet3DConditionModel`` and the ``CLIPTextModel`` learn together to denoise latent clips of
+   16 frames given their captions (10% of captions dropped to ``""`` for classifier-free guidance).
+
+Both stages draw fresh clips from the world at every step, from ``seed`` and the step alone: a
+run resumed from its checkpoint sees exactly the clips it would have seen without the interruption,
+and two runs with one seed are identical. Checkpoints hold the weights, their running average
+(EMA), the optimizer, the step and the loss curve (``torch.save``, read back with
+``weights_only=True``); what is exported is the EMA weights, as safetensors.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+from diffusers import AutoencoderKL, DDPMScheduler
+from torch import nn
+from tqdm.auto import tqdm
+
+from vstar_lite.tiny.parts import (
+    LAYOUT_FILE,
+    LAYOUTS,
+    PREDICTION_TYPES,
+    SCHEDULER_CONFIG,
+    apply_layout,
+    build_autoencoder,
+    build_scheduler,
+    build_text_encoder,
+    build_tokenizer,
+    build_unet,
+    no_dropout,
+)
+from vstar_lite.tiny.world import sample_clips
+
+__all__ = [
+    "AutoencoderConfig",
+    "DenoiserConfig",
+    "encode_videos",
+    "diffusion_target",
+    "learning_rate",
+    "read_curve",
+    "save_pipeline",
+    "train_autoencoder",
+    "train_denoiser",
+]
+
+CURVE_COLUMNS = ("step", "loss", "lr", "seconds")  # the loss curve: checkpoint and curves.csv
+
+
+def _check_positive_ints(config: object, names: Sequence[str]) -> None:
+    for name in names:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+
+
+def _check_common(config: object) -> None:
+    _check_positive_ints(config, ("steps", "log_every", "checkpoint_every"))
+    lr, ema = getattr(config, "lr"), getattr(config, "ema")
+    if not (isinstance(lr, (int, float)) and 0 < lr < 1):
+        raise ValueError(f"lr must be in (0, 1), got {lr!r}")
+    if not (isinstance(ema, (int, float)) and 0 <= ema < 1):
+        raise ValueError(f"ema must be in [0, 1) (0 turns it off), got {ema!r}")
+    warmup = getattr(config, "warmup")
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
+
+
+@dataclass(frozen=True)
+class AutoencoderConfig:
+    """Stage 1: ``clips x frames_per_clip`` frames per step, MSE + ``kl_weight`` x KL."""
+
+    steps: int = 2000
+    clips: int = 8
+    frames_per_clip: int = 4
+    lr: float = 1e-3
+    warmup: int = 50
+    kl_weight: float = 1e-6
+    ema: float = 0.999
+    seed: int = 0
+    log_every: int = 25
+    checkpoint_every: int = 250
+
+    def __post_init__(self) -> None:
+        _check_common(self)
+        _check_positive_ints(self, ("clips", "frames_per_clip"))
+        if not 0 <= self.kl_weight < 1:
+            raise ValueError(f"kl_weight must be in [0, 1), got {self.kl_weight!r}")
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """Stage 2: the UNet (``layout``, ``width``) and the text encoder, ``batch`` clips of
+    ``frames`` frames per step."""
+
+    layout: str = "modelscope"
+    prediction_type: str = "sample"
+    width: tuple[int, int] = (32, 64)
+    steps: int = 3000
+    batch: int = 8
+    frames: int = 16
+    lr: float = 1e-3
+    warmup: int = 100
+    grad_clip: float = 1.0
+    caption_dropout: float = 0.1
+    ema: float = 0.999
+    seed: int = 0
+    log_every: int = 25
+    checkpoint_every: int = 250
+
+    def __post_init__(self) -> None:
+        _check_common(self)
+        _check_positive_ints(self, ("batch", "frames"))
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
+        if self.prediction_type not in PREDICTION_TYPES:
+            raise ValueError(
+                f"prediction_type must be one of {PREDICTION_TYPES}, got {self.prediction_type!r}"
+            )
+        if not 0 <= self.caption_dropout < 1:
+            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
+        if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
+            raise ValueError(f"width must be two multiples of 16, got {self.width!r}")
+
+
+def learning_rate(config: object, step: int) -> float:
+    """Linear warm-up over ``config.warmup`` steps, then cosine decay to 10% of ``config.lr``."""
+    lr, warmup, steps = config.lr, config.warmup, config.steps  # type: ignore[attr-defined]
+    if step < warmup:
+        return lr * (step + 1) / warmup
+    progress = (step - warmup) / max(1, steps - warmup)
+    return lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def diffusion_target(
+    prediction_type: str,
+    scheduler: DDPMScheduler,
+    x0: torch.Tensor,
+    noise: torch.Tensor,
+    t: torch.Tensor,
+) -> torch.Tensor:
+    """The network's target for ``add_noise(x0, noise, t)``: ``x0``, ``v`` or ``noise``."""
+    if prediction_type == "sample":
+        return x0
+    if prediction_type == "v_prediction":
+        return scheduler.get_velocity(x0, noise, t)
+    return noise
+
+
+# ------------------------------------------------------------------------------ the loop
+def _save_checkpoint(path: Path, state: dict, step: int, curve: list[dict]) -> None:
+    state = {
+        **state,
+        "step": torch.tensor(step),
+        "curve": {key: torch.tensor([row[key] for row in curve]) for key in CURVE_COLUMNS},
+    }
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    tmp.replace(path)
+
+
+def _curve_rows(state: dict) -> list[dict]:
+    """A checkpoint's curve (one tensor per column) as rows."""
+    columns = state["curve"]
+    return [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
+
+
+def _run(
+    config: AutoencoderConfig | DenoiserConfig,
+    model: nn.Module,
+    loss_fn: Callable[[int], torch.Tensor],
+    out: Path,
+    *,
+    resume: bool,
+    progress: bool,
+    stop_after: int | None,
+    desc: str,
+    grad_clip: float | None = None,
+) -> nn.Module:
+    """The loop both stages share: AdamW, warm-up + cosine, gradient clipping, EMA (its decay
+    ramps up as ``(1 + s) / (10 + s)`` so that short runs are not dominated by the random start),
+    resumable checkpoints and a loss curve. Returns the EMA model (the plain one when ``ema=0``)."""
+    if stop_after is not None and not (isinstance(stop_after, int) and 0 < stop_after <= config.steps):
+        raise ValueError(f"stop_after must be in [1, steps={config.steps}], got {stop_after!r}")
+    out.mkdir(parents=True, exist_ok=True)
+    ema = copy.deepcopy(model).requires_grad_(False) if config.ema > 0 else None
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    checkpoint = out / "checkpoint.pt"
+    start, curve = 0, []
+    if resume and checkpoint.exists():
+        state = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(state["model"])
+        if ema is not None:
+            ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        start, curve = int(state["step"]), _curve_rows(state)
+    last = config.steps if stop_after is None else stop_after
+    model.train()
+    running, logged = 0.0, 0
+    began = time.perf_counter() - (curve[-1]["seconds"] if curve else 0.0)
+    bar = tqdm(range(start, last), initial=start, total=config.steps, disable=not progress, desc=desc)
+    for step in bar:
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(config, step)
+        loss = loss_fn(step)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        if grad_clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        if ema is not None:
+            decay = min(config.ema, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for e, p in zip(ema.parameters(), model.parameters()):
+                    e.lerp_(p, 1 - decay)
+        running, logged, done = running + loss.item(), logged + 1, step + 1
+        if done % config.log_every == 0 or done == last:
+            curve.append({"step": done, "loss": running / logged,
+                          "lr": optimizer.param_groups[0]["lr"],
+                          "seconds": time.perf_counter() - began})  # fmt: skip
+            running, logged = 0.0, 0
+            bar.set_postfix(loss=f"{curve[-1]['loss']:.4f}")
+        if done % config.checkpoint_every == 0 or done == last:
+            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "ema": (ema or model).state_dict()}  # fmt: skip
+            _save_checkpoint(checkpoint, state, done, curve)
+    bar.close()
+    _write_curve(curve, out / "curves.csv")
+    (out / "train_config.json").write_text(json.dumps(asdict(config), indent=2) + "\n")
+    return (ema if ema is not None else model).eval()
+
+
+def _write_curve(curve: list[dict], path: Path) -> None:
+    with open(path, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=CURVE_COLUMNS)
+        writer.writeheader()
+        for row in curve:
+            writer.writerow({"step": int(row["step"]), "loss": f"{row['loss']:.5f}",
+                             "lr": f"{row['lr']:.6f}", "seconds": f"{row['seconds']:.1f}"})  # fmt: skip
+
+
+def read_curve(path: str | Path) -> dict[str, list[float]]:
+    """``curves.csv`` -> columns ``step``, ``loss``, ``lr``, ``seconds``."""
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {name: [float(r[name]) for r in rows] for name in CURVE_COLUMNS}
+
+
+def _generator(seed: int, step: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed * 1_000_003 + step)
+
+
+# ------------------------------------------------------------------------------ stage 1
+def _frames_of_step(config: AutoencoderConfig, step: int) -> torch.Tensor:
+    """The training frames of ``step``: ``"n 3 32 32"``, a few random frames of fresh clips."""
+    generator = _generator(config.seed, step)
+    videos = sample_clips(config.clips, 16, generator).videos  # "b 3 f h w"
+    pick = torch.stack([torch.randperm(16, generator=generator)[: config.frames_per_clip]
+                        for _ in range(config.clips)])  # fmt: skip
+    frames = videos.permute(0, 2, 1, 3, 4)  # "b f 3 h w"
+    return frames[torch.arange(config.clips).unsqueeze(1), pick].flatten(0, 1)
+
+
+def latent_scaling(vae: AutoencoderKL, seed: int = 12345, clips: int = 64) -> float:
+    """``1 / std`` of the latents of real clips (posterior means), for ``scaling_factor``."""
+    videos = sample_clips(clips, 16, seed).videos
+    with torch.no_grad():
+        frames = videos.permute(0, 2, 1, 3, 4).flatten(0, 1)
+        latents = torch.cat([vae.encode(chunk).latent_dist.mean for chunk in frames.split(256)])
+    return float(1.0 / latents.std())
+
+
+def train_autoencoder(
+    config: AutoencoderConfig,
+    out: str | Path,
+    *,
+    resume: bool = True,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> AutoencoderKL:
+    """Stage 1 into ``out`` (checkpoint, curve, and the exported ``AutoencoderKL`` folder
+    ``out/vae`` with ``scaling_factor`` set). Returns the EMA autoencoder."""
+    out = Path(out)
+    torch.manual_seed(config.seed)
+    vae = build_autoencoder()
+
+    def loss_fn(step: int) -> torch.Tensor:
+        frames = _frames_of_step(config, step)
+        posterior = vae.encode(frames).latent_dist
+        generator = _generator(config.seed + 1, step)
+        latents = posterior.mean + posterior.std * torch.randn(
+            posterior.mean.shape, generator=generator
+        )
+        reconstruction = vae.decode(latents).sample
+        kl = posterior.kl().mean() / frames[0].numel()
+        return nn.functional.mse_loss(reconstruction, frames) + config.kl_weight * kl
+
+    final = _run(config, vae, loss_fn, out, resume=resume, progress=progress,
+                 stop_after=stop_after, desc="train autoencoder")  # fmt: skip
+    final.register_to_config(scaling_factor=latent_scaling(final))
+    final.save_pretrained(out / "vae", safe_serialization=True)
+    return final
+
+
+# ------------------------------------------------------------------------------ stage 2
+def encode_videos(vae: AutoencoderKL, videos: torch.Tensor) -> torch.Tensor:
+    """Videos ``"b 3 f h w"`` -> scaled latents ``"b 4 f h/4 w/4"`` (posterior means)."""
+    b = videos.shape[0]
+    frames = videos.permute(0, 2, 1, 3, 4).flatten(0, 1)  # "(b f) 3 h w"
+    with torch.no_grad():
+        latents = vae.encode(frames).latent_dist.mean * vae.config.scaling_factor
+    return latents.unflatten(0, (b, -1)).permute(0, 2, 1, 3, 4)  # "b 4 f h w"
+
+
+class _Denoiser(nn.Module):
+    """The two trained parts of stage 2 under one module (one optimizer, one EMA)."""
+
+    def __init__(self, unet: nn.Module, text_encoder: nn.Module):
+        super().__init__()
+        self.unet, self.text_encoder = unet, text_encoder
+
+
+def train_denoiser(
+    config: DenoiserConfig,
+    out: str | Path,
+    autoencoder: str | Path,
+    *,
+    resume: bool = True,
+    progress: bool = True,
+    stop_after: int | None = None,
+) -> Path:
+    """Stage 2 into ``out``: trains UNet and text encoder on the frozen autoencoder in the folder
+    ``autoencoder`` (an ``AutoencoderKL`` folder, or a pipeline folder with ``vae/``) and exports
+    a diffusers pipeline folder ``out/pipeline``. Returns that folder."""
+    out = Path(out)
+    vae_dir = Path(autoencoder)
+    vae_dir = vae_dir / "vae" if (vae_dir / "vae" / "config.json").is_file() else vae_dir
+    if not (vae_dir / "config.json").is_file():
+        raise FileNotFoundError(f"autoencoder: no AutoencoderKL folder at {autoencoder}")
+    vae = AutoencoderKL.from_pretrained(vae_dir, use_safetensors=True).float().eval()
+    vae.requires_grad_(False)
+    torch.manual_seed(config.seed)
+    tokenizer = build_tokenizer()
+    unet = apply_layout(no_dropout(build_unet(config.width)), config.layout)
+    model = _Denoiser(unet, build_text_encoder(len(tokenizer)))
+    noise_schedule = DDPMScheduler(**SCHEDULER_CONFIG, prediction_type=config.prediction_type)
+    token_cache: dict[str, torch.Tensor] = {}
+
+    def tokens(captions: list[str]) -> torch.Tensor:
+        for caption in set(captions) - token_cache.keys():
+            token_cache[caption] = tokenizer(
+                caption, padding="max_length", max_length=tokenizer.model_max_length,
+                truncation=True, return_tensors="pt",
+            ).input_ids[0]  # fmt: skip
+        return torch.stack([token_cache[c] for c in captions])
+
+    def loss_fn(step: int) -> torch.Tensor:
+        generator = _generator(config.seed, step)
+        clips = sample_clips(config.batch, config.frames, generator)
+        x0 = encode_videos(vae, clips.videos)  # "b 4 f 8 8"
+        noise = torch.randn(x0.shape, generator=generator)
+        t = torch.randint(0, 1000, (config.batch,), generator=generator)
+        drop = torch.rand(config.batch, generator=generator) < config.caption_dropout
+        captions = ["" if d else c for d, c in zip(drop.tolist(), clips.captions)]
+        context = model.text_encoder(tokens(captions))[0]  # "b L D"
+        noisy = noise_schedule.add_noise(x0, noise, t)
+        target = diffusion_target(config.prediction_type, noise_schedule, x0, noise, t)
+        prediction = model.unet(noisy, t, encoder_hidden_states=context).sample
+        return nn.functional.mse_loss(prediction, target)
+
+    final = _run(config, model, loss_fn, out, resume=resume, progress=progress,
+                 stop_after=stop_after, desc=f"train {config.layout} denoiser",
+                 grad_clip=config.grad_clip)  # fmt: skip
+    return save_pipeline(
+        out / "pipeline", vae=vae, text_encoder=final.text_encoder, tokenizer=tokenizer,
+        unet=final.unet, scheduler=build_scheduler(config.prediction_type), layout=config.layout,
+    )  # fmt: skip
+
+
+def save_pipeline(
+    folder: str | Path,
+    *,
+    vae: nn.Module,
+    text_encoder: nn.Module,
+    tokenizer: object,
+    unet: nn.Module,
+    scheduler: object,
+    layout: str = "modelscope",
+    dtype: torch.dtype = torch.float16,
+) -> Path:
+    """Write a diffusers ``TextToVideoSDPipeline`` folder (``model_index.json``, one sub-folder per
+    part, weights as safetensors in ``dtype``) plus ``vstar_lite.json`` with the layout."""
+    from diffusers import TextToVideoSDPipeline
+
+    folder = Path(folder)
+    parts = {name: copy.deepcopy(m).to(dtype) for name, m in
+             (("vae", vae), ("text_encoder", text_encoder), ("unet", unet))}  # fmt: skip
+    pipe = TextToVideoSDPipeline(tokenizer=tokenizer, scheduler=scheduler, **parts)
+    pipe.save_pretrained(folder, safe_serialization=True)
+    (folder / LAYOUT_FILE).write_text(json.dumps({"layout": layout}, indent=2) + "\n")
+    return folder
