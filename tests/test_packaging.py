@@ -187,13 +187,21 @@ def test_generate_errors_name_the_problem(tiny_model_dir, args, message):
 
 
 def test_train_command_trains_and_resumes(tmp_path):
+    from vstar_lite.tiny.parts import build_autoencoder
+
+    autoencoder = tmp_path / "vae"
+    build_autoencoder().save_pretrained(autoencoder)
     out = tmp_path / "run"
-    first = run_cli("train", "--out", str(out), "--steps", "2", "--batch", "1", "--no-progress")
+    common = ("--out", str(out), "--autoencoder", str(autoencoder), "--batch", "1", "--no-progress")
+    first = run_cli("train", "--steps", "2", *common)
     assert first.returncode == 0, first.stderr
-    assert (out / "model.safetensors").exists() and (out / "checkpoint.pt").exists()
-    more = run_cli("train", "--out", str(out), "--steps", "3", "--batch", "1", "--no-progress")
+    assert (out / "pipeline" / "model_index.json").exists() and (out / "checkpoint.pt").exists()
+    more = run_cli("train", "--steps", "3", *common)
     assert more.returncode == 0, more.stderr
     assert (out / "curves.csv").read_text().splitlines()[-1].startswith("3,")
+    bad = run_cli("train", "--steps", "0", *common)
+    assert bad.returncode == 2 and "steps must be an int >= 1, got 0" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
 def test_sampling_benchmark_prints_a_row_per_frame_count():

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 METHODS = ("sdpa", "tar", "reference")
 
@@ -127,25 +128,51 @@ def format_row(row: dict) -> str:
     )
 
 
-def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list[dict]:
-    """Seconds for one tiny-model video (DDIM, guidance 4: two UNet passes a step), with and
-    without TAR on both levels. Speed does not depend on the weights: random ones are used when
-    the shipped weights are absent."""
+def _tiny_pipeline() -> tuple[object, str]:
+    """The shipped tiny pipeline, or the same architecture with random weights if it is absent
+    (speed does not depend on the weights' values)."""
+    import tempfile
+
     import torch
 
-    from vstar_lite.diffusers_hooks import enable_vstar
-    from vstar_lite.tar import TARConfig
-    from vstar_lite.tiny import TinyT2V, generate, load_tiny
+    from vstar_lite.pipeline import VSTARPipeline
+    from vstar_lite.tiny.training import shipped_autoencoder
 
     try:
-        model, source = load_tiny("vstar"), "shipped weights"
+        return VSTARPipeline.from_pretrained(shipped_autoencoder().parent), "shipped weights"
     except FileNotFoundError:
-        torch.manual_seed(0)
-        model, source = TinyT2V("vstar").eval(), "random weights"
+        pass
+    from vstar_lite.tiny.parts import (
+        build_autoencoder,
+        build_scheduler,
+        build_text_encoder,
+        build_tokenizer,  # fmt: skip
+        build_unet,
+    )
+    from vstar_lite.tiny.training import save_pipeline
+
+    torch.manual_seed(0)
+    tokenizer = build_tokenizer()
+    random_folder = save_pipeline(
+        Path(tempfile.mkdtemp()) / "pipeline", vae=build_autoencoder(),
+        text_encoder=build_text_encoder(len(tokenizer)), tokenizer=tokenizer, unet=build_unet(),
+        scheduler=build_scheduler("sample"), dtype=torch.float32,
+    )  # fmt: skip
+    return VSTARPipeline.from_pretrained(random_folder, device="cpu"), "random weights"
+
+
+def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list[dict]:
+    """Seconds for one tiny-model video through ``VSTARPipeline`` (DDIM, guidance on: two UNet
+    passes a step, decoding included), with and without TAR on both levels."""
+    import torch
+
+    from vstar_lite.tar import TARConfig
+
+    pipe, source = _tiny_pipeline()
     prompt = "a red circle moves right on a dark background"
     print(
-        f"tiny model sampling ({source}): {steps} DDIM steps, guidance 4, fp32, CPU, "
-        f"{torch.get_num_threads()} threads; best of {repeats}"
+        f"tiny model sampling ({source}): {steps} DDIM steps, guidance {pipe.default_guidance:g},"
+        f" fp32, CPU, {torch.get_num_threads()} threads; best of {repeats}"
     )
     header = (
         f"{'frames':>6} | {'baseline s':>10} {'per step ms':>11} | {'TAR s':>7} {'TAR/base':>8}"
@@ -158,10 +185,9 @@ def sampling_table(frames: Sequence[int], repeats: int, steps: int = 25) -> list
         for name, tar in (("baseline", None), ("tar", TARConfig({0: 1.0, 1: 8.0}))):
             times = []
             for _ in range(repeats + 1):  # the first call warms up
-                with enable_vstar(model.unet, tar):
-                    start = time.perf_counter()
-                    generate(model, prompt, num_frames=count, steps=steps)
-                    times.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                pipe(prompt, num_frames=count, steps=steps, tar=tar, progress=False)
+                times.append(time.perf_counter() - start)
             row[name] = min(times[1:])
         rows.append(row)
         print(

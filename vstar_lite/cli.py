@@ -40,55 +40,75 @@ def _train(args: argparse.Namespace) -> int:
 
     import torch
 
-    from vstar_lite.tiny.train import PRESETS, train
+    from vstar_lite.tiny.training import PRESETS, train
 
+    preset = PRESETS[args.preset]
     overrides = {
         name: getattr(args, name)
-        for name in ("model", "prediction_type", "steps", "batch", "lr", "seed")
+        for name in ("layout", "prediction_type", "steps", "batch", "lr", "seed")
         if getattr(args, name) is not None
     }
-    config = dataclasses.replace(PRESETS[args.preset], **overrides)
+    try:
+        denoiser = dataclasses.replace(preset.denoiser, **overrides)
+        autoencoder = preset.autoencoder
+        if autoencoder is not None and (args.autoencoder_steps or args.seed is not None):
+            autoencoder = dataclasses.replace(
+                autoencoder,
+                **({"steps": args.autoencoder_steps} if args.autoencoder_steps else {}),
+                **({"seed": args.seed} if args.seed is not None else {}),
+            )
+    except ValueError as error:
+        print(f"vstar-lite train: error: {error}", file=sys.stderr)
+        return 2
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    print(f"training {config.model!r} ({args.preset} preset) into {args.out}")
-    train(
-        config,
+    preset = dataclasses.replace(preset, autoencoder=autoencoder, denoiser=denoiser)
+    print(f"training the tiny {denoiser.layout!r} model ({args.preset} preset) into {args.out}")
+    folder = train(
+        preset,
         args.out,
+        autoencoder=args.autoencoder,
         resume=not args.restart,
         progress=not args.no_progress,
         stop_after=args.stop_after,
     )
-    print(f"done: {args.out}/model.safetensors, curves in {args.out}/curves.csv")
+    print(f"done: pipeline folder {folder}, curves in {args.out}/curves.csv")
     return 0
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from vstar_lite.tiny.train import PRESETS
+    from vstar_lite.tiny.training import PRESETS
 
     parser.add_argument(
         "--preset",
         choices=sorted(PRESETS),
         default="quick",
-        help="quick: under 15 minutes on 2 CPU cores; shipped: the shipped weights",
+        help="; ".join(f"{name}: {p.about}" for name, p in sorted(PRESETS.items())),
     )
     parser.add_argument("--out", default="build/tiny_model", help="output and checkpoint folder")
-    parser.add_argument("--model", choices=["vstar", "scvideo"], help="model configuration")
+    parser.add_argument(
+        "--layout", choices=["modelscope", "scvideo"], help="UNet layout (default modelscope)"
+    )
+    parser.add_argument(
+        "--autoencoder", metavar="DIR", help="a trained AutoencoderKL folder: skip stage 1"
+    )
+    parser.add_argument("--autoencoder-steps", type=int, help="stage 1 optimizer steps")
     parser.add_argument(
         "--prediction-type",
         choices=["sample", "v_prediction", "epsilon"],
-        help="what the network predicts: x0 (sample, the default), v or the noise",
+        help="what the UNet predicts: x0 (sample, the default), v or the noise",
     )
-    parser.add_argument("--steps", type=int, help="total optimizer steps")
-    parser.add_argument("--batch", type=int, help="clips per step")
-    parser.add_argument("--lr", type=float, help="peak learning rate")
+    parser.add_argument("--steps", type=int, help="stage 2 optimizer steps")
+    parser.add_argument("--batch", type=int, help="clips per step (stage 2)")
+    parser.add_argument("--lr", type=float, help="peak learning rate (stage 2)")
     parser.add_argument("--seed", type=int, help="seed of the weights and of the data stream")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
-    parser.add_argument("--restart", action="store_true", help="ignore an existing checkpoint")
+    parser.add_argument("--restart", action="store_true", help="ignore existing checkpoints")
     parser.add_argument(
         "--stop-after",
         type=int,
         metavar="STEP",
-        help="stop after STEP (schedule unchanged); run again to resume",
+        help="stop stage 2 after STEP (schedule unchanged); run again to resume",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 

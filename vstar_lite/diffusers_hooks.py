@@ -41,11 +41,13 @@ from vstar_lite.tar import TARConfig, regularized_attention_probs, tar_attention
 
 __all__ = [
     "AttentionCapture",
+    "SparseCausalProcessor",
     "TemporalLayer",
     "VSTARHandle",
     "enable_vstar",
     "find_cross_attentions",
     "find_temporal_attentions",
+    "set_sparse_causal",
 ]
 
 TEMPORAL_PARTS = ("temp_attentions", "motion_modules")
@@ -147,10 +149,15 @@ class AttentionCapture:
 
 # ---------------------------------------------------------------------------------- processors
 class _Processor:
-    """diffusers' scaled dot-product processor, with two places to change: context and attend."""
+    """diffusers' scaled dot-product processor, with three places to change: the text of a
+    cross-attention (``context``), the keys' source of a self-attention (``source``), and
+    ``attend``."""
 
     def context(self, encoder_hidden_states: torch.Tensor | None) -> torch.Tensor | None:
         return encoder_hidden_states
+
+    def source(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return hidden_states
 
     def attend(self, attn: nn.Module, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
                mask: torch.Tensor | None) -> torch.Tensor:  # fmt: skip
@@ -182,7 +189,9 @@ class _Processor:
             attention_mask = rearrange(attention_mask, "(b h) n m -> b h n m", h=attn.heads)
         if attn.group_norm is not None:
             hidden_states = attn.group_norm(hidden_states.transpose(1, 2)).transpose(1, 2)
-        context = hidden_states if encoder_hidden_states is None else encoder_hidden_states
+        context = (
+            self.source(hidden_states) if encoder_hidden_states is None else encoder_hidden_states
+        )
         if encoder_hidden_states is not None and attn.norm_cross:
             context = attn.norm_encoder_hidden_states(context)
         q = rearrange(attn.to_q(hidden_states), "b n (h d) -> b h n d", h=attn.heads)
@@ -265,6 +274,49 @@ class FrameTextProcessor(_Processor):
             f"cross-attention receives {rows} rows (expected {videos * frames}, or "
             f"{2 * videos * frames} with guidance)"
         )
+
+
+class FrameCount:
+    """The number of frames of the UNet call in progress, read from ``sample: "b c f h w"`` by a
+    forward pre-hook (a processor of a spatial layer sees only ``"(b f) (h w) c"``)."""
+
+    def __init__(self, unet: nn.Module):
+        self.frames = 0
+        self.hook = unet.register_forward_pre_hook(self._read, with_kwargs=True)
+
+    def _read(self, module: nn.Module, args: tuple, kwargs: dict) -> None:
+        sample = args[0] if args else kwargs["sample"]
+        self.frames = sample.shape[2]
+
+
+class SparseCausalProcessor(_Processor):
+    """SCVideo's sparse causal attention (Eq. 2) in a spatial self-attention layer: frame ``i``
+    attends to the tokens of the first frame and of frame ``i - 1``
+    (:func:`vstar_lite.attention.sparse_causal_kv`), with the layer's own weights."""
+
+    def __init__(self, count: FrameCount):
+        self.count = count
+
+    def source(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        from vstar_lite.attention import sparse_causal_kv
+
+        return sparse_causal_kv(hidden_states, self.count.frames)  # "(b f) (2 n) c"
+
+
+def set_sparse_causal(unet: nn.Module) -> FrameCount:
+    """Give every spatial self-attention (``attn1`` of the spatial transformers, not the
+    temporal ones) of a ``UNet3DConditionModel`` a :class:`SparseCausalProcessor`. Returns the
+    frame counter, whose ``hook.remove()`` detaches it."""
+    count = FrameCount(unet)
+    processors = dict(unet.attn_processors)
+    spatial = [name for name in processors if name.endswith("attn1.processor")
+               and ".attentions." in name]  # fmt: skip
+    if not spatial:
+        raise ValueError(f"{type(unet).__name__} has no spatial self-attention layers")
+    for name in spatial:
+        processors[name] = SparseCausalProcessor(count)
+    unet.set_attn_processor(processors)
+    return count
 
 
 # ------------------------------------------------------------------------------------ the handle

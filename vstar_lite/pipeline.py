@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -52,6 +53,8 @@ __all__ = [
 ]
 
 DIFFUSERS_VERSION_TESTED = "0.42.1"
+# The shipped tiny diffusers pipelines (folders under data/tiny_model/), by name.
+TINY_PIPELINES = {"modelscope": "modelscope"}
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,14 @@ def is_tiny_model(name_or_dir: str | Path) -> bool:
         and (path / "config.json").is_file()
         and not (path / "model_index.json").exists()
     )
+
+
+def _folder_settings(model_id: str) -> dict[str, Any]:
+    """The ``vstar_lite.json`` of a local pipeline folder (layout, guidance, steps), or ``{}``."""
+    from vstar_lite.tiny.parts import LAYOUT_FILE
+
+    path = Path(model_id) / LAYOUT_FILE
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def _resolve_dtype(dtype: torch.dtype | str | None, device: torch.device) -> torch.dtype:
@@ -184,6 +195,7 @@ class VSTARPipeline:
         height: int | None = None,
         width: int | None = None,
         name: str = "",
+        tiny: bool = False,
     ):
         self.tokenizer, self.text_encoder, self.unet = tokenizer, text_encoder, unet
         self.vae, self.scheduler = vae, scheduler
@@ -193,7 +205,7 @@ class VSTARPipeline:
         )
         self.height = height or unet.config.sample_size * self.vae_scale_factor
         self.width = width or unet.config.sample_size * self.vae_scale_factor
-        self.name = name
+        self.name, self.tiny = name, tiny
 
     # ------------------------------------------------------------------------------ loading
     @classmethod
@@ -227,6 +239,8 @@ class VSTARPipeline:
         else:
             if preset is not None and preset.variant and dtype == torch.float16:
                 kwargs.setdefault("variant", preset.variant)
+            if Path(model_id).is_dir():
+                kwargs.setdefault("local_files_only", True)
             pipe = DiffusionPipeline.from_pretrained(model_id, **_dtype_kwarg(dtype), **kwargs)
         missing = [
             part
@@ -242,6 +256,14 @@ class VSTARPipeline:
         scheduler = pipe.scheduler
         if preset is not None:
             scheduler = DDIMScheduler.from_config(scheduler.config, **preset.scheduler)
+        settings = _folder_settings(model_id)
+        if settings:  # a folder written by vstar-lite train: its layout and sampling settings
+            from vstar_lite.tiny.parts import apply_layout
+
+            apply_layout(pipe.unet, settings.get("layout", "modelscope"))
+            return cls(pipe.tokenizer, pipe.text_encoder.to(device), pipe.unet.to(device),
+                       pipe.vae.to(device), scheduler, guidance=settings.get("guidance", 9.0),
+                       steps=settings.get("steps", 25), name=str(model), tiny=True)  # fmt: skip
         return cls(
             pipe.tokenizer,
             pipe.text_encoder.to(device),
@@ -259,7 +281,15 @@ class VSTARPipeline:
     def from_tiny(
         cls, name_or_dir: str | Path = "vstar", device: torch.device | str = "cpu"
     ) -> VSTARPipeline:
-        """The course's tiny model (``"vstar"``, ``"scvideo"`` or a trained folder), offline."""
+        """The course's tiny model, offline: ``"modelscope"`` (the shipped diffusers pipeline
+        folder), a pipeline folder written by ``vstar-lite train``, or the earlier ``"vstar"`` /
+        ``"scvideo"`` models."""
+        if str(name_or_dir) in TINY_PIPELINES or (Path(name_or_dir) / "model_index.json").is_file():
+            from vstar_lite.paths import data_path
+
+            folder = TINY_PIPELINES.get(str(name_or_dir))
+            folder = data_path("tiny_model", folder) if folder else Path(name_or_dir)
+            return cls.from_pretrained(folder, device=device)
         from vstar_lite.tiny import load_tiny
         from vstar_lite.tiny.components import tiny_components
         from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS
@@ -280,7 +310,8 @@ class VSTARPipeline:
 
     @property
     def is_tiny(self) -> bool:
-        return hasattr(self.unet, "vstar_target")
+        """A model of the course's tiny world (32 x 32 frames)."""
+        return self.tiny or hasattr(self.unet, "vstar_target")
 
     def _per_frame_text(self) -> bool:
         """AnimateDiff's UNet reads ``"(b f) L D"`` text; ModelScope's repeats ``"b L D"``."""

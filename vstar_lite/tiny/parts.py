@@ -41,6 +41,7 @@ __all__ = [
     "LAYOUTS",
     "LAYOUT_FILE",
     "MAX_TOKENS",
+    "SAMPLING",
     "PREDICTION_TYPES",
     "WORDS",
     "apply_layout",
@@ -63,7 +64,8 @@ LATENT_CHANNELS = 4
 TEXT_DIM = 64
 PREDICTION_TYPES = ("sample", "v_prediction", "epsilon")  # the network outputs x0, v or noise
 LAYOUTS = ("modelscope", "scvideo")
-LAYOUT_FILE = "vstar_lite.json"  # what diffusers' config cannot say: the frame attention
+LAYOUT_FILE = "vstar_lite.json"  # what diffusers' configs cannot say: layout, sampling settings
+SAMPLING = {"guidance": 4.0, "steps": 25}  # the tiny model's sampling settings (DDIM, eta 0)
 
 
 def _bpe(word: str, ranks: dict[tuple[str, str], int]) -> list[str]:
@@ -208,7 +210,7 @@ def apply_layout(unet: UNet3DConditionModel, layout: str) -> UNet3DConditionMode
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     if layout == "scvideo":
-        from vstar_lite.tiny.sparse_causal import set_sparse_causal
+        from vstar_lite.diffusers_hooks import set_sparse_causal
 
         set_sparse_causal(unet)
     return unet

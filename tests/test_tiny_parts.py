@@ -1,0 +1,178 @@
+"""The tiny model as diffusers and transformers components: tokenizer, UNet mechanism, sparse
+causal layout, two-stage training (deterministic, resumable) and the pipeline folder, which
+diffusers' own loader reads into frames equal to VSTARPipeline's."""
+
+import json
+
+import pytest
+import torch
+from diffusers import DiffusionPipeline, UNet3DConditionModel
+from einops import rearrange
+from vstar_lite.attention import attention
+from vstar_lite.diffusers_hooks import SparseCausalProcessor, set_sparse_causal
+from vstar_lite.pipeline import VSTARPipeline
+from vstar_lite.tiny.parts import (
+    LAYOUT_FILE,
+    MAX_TOKENS,
+    WORDS,
+    build_autoencoder,
+    build_scheduler,
+    build_text_encoder,
+    build_tokenizer,
+    build_unet,
+    check_prompt,
+    read_layout,
+)
+from vstar_lite.tiny.training import (
+    AutoencoderConfig,
+    DenoiserConfig,
+    save_pipeline,
+    train_autoencoder,
+    train_denoiser,
+)
+
+PROMPT = "a red circle moves right on a dark background"
+
+
+def test_every_word_is_one_token_and_captions_pad_to_sixteen(tmp_path):
+    tokenizer = build_tokenizer()
+    ids = {w: tokenizer(w).input_ids for w in WORDS}
+    assert all(len(v) == 3 and v[0] == 0 and v[2] == 1 for v in ids.values())
+    assert len({v[1] for v in ids.values()}) == len(WORDS)
+    tokens = tokenizer(PROMPT, padding="max_length", max_length=tokenizer.model_max_length)
+    assert len(tokens.input_ids) == MAX_TOKENS
+    assert tokens.input_ids[1:10] == [ids[w][1] for w in PROMPT.split()]
+    tokenizer.save_pretrained(tmp_path)
+    from transformers import CLIPTokenizer
+
+    again = CLIPTokenizer.from_pretrained(tmp_path)
+    assert again(PROMPT).input_ids == tokenizer(PROMPT).input_ids
+    check_prompt(PROMPT)
+    with pytest.raises(ValueError, match="unknown word 'elephant'"):
+        check_prompt("a red elephant")
+
+
+def test_unet_has_modelscopes_mechanism_and_no_frame_positions():
+    unet = build_unet()
+    convs = [n for n, _ in unet.named_modules() if n.endswith(("temp_convs.0", "temp_convs.1"))]
+    resnets = [n for n, _ in unet.named_modules() if n.endswith(("resnets.0", "resnets.1"))]
+    assert len(convs) == len(resnets) > 0  # a temporal convolution after every ResNet
+    assert unet.transformer_in is not None
+    for name, module in unet.named_modules():
+        if name.endswith("temp_attentions.0") or name == "transformer_in":
+            for block in module.transformer_blocks:
+                assert block.pos_embed is None, f"{name} has frame positions"
+    # permutation-equivariant over frames: shuffling the frames of transformer_in's input
+    # shuffles its output (no position tells it the order)
+    x = torch.randn(2 * 5, 32, 4, 4)
+    perm = torch.tensor([3, 0, 4, 1, 2])
+    out = unet.transformer_in(x, num_frames=5).sample
+    shuffled = rearrange(x, "(b f) c h w -> b f c h w", f=5)[:, perm].flatten(0, 1)
+    out_shuffled = unet.transformer_in(shuffled, num_frames=5).sample
+    expected = rearrange(out, "(b f) c h w -> b f c h w", f=5)[:, perm].flatten(0, 1)
+    torch.testing.assert_close(out_shuffled, expected, atol=1e-5, rtol=1e-5)
+
+
+def test_sparse_causal_processor_equals_eq2_by_hand():
+    torch.manual_seed(0)
+    unet = build_unet()
+    set_sparse_causal(unet)
+    layer = unet.down_blocks[0].attentions[0].transformer_blocks[0].attn1
+    assert isinstance(layer.processor, SparseCausalProcessor)
+    assert not isinstance(
+        unet.down_blocks[0].temp_attentions[0].transformer_blocks[0].attn1.processor,
+        SparseCausalProcessor,
+    )
+    b, f, n, c = 2, 4, 16, 32
+    x = torch.randn(b * f, n, c)
+    unet(torch.randn(b, 4, f, 8, 8), 10, torch.randn(b, MAX_TOKENS, 64))  # sets the frame count
+    out = layer(x)
+    frames = rearrange(x, "(b f) n c -> b f n c", f=f)
+    h = layer.heads
+    for i in range(f):
+        source = torch.cat([frames[:, 0], frames[:, max(i - 1, 0)]], dim=1)  # [f_1; f_{i-1}]
+        q = rearrange(layer.to_q(frames[:, i]), "b n (h d) -> b h n d", h=h)
+        k = rearrange(layer.to_k(source), "b m (h d) -> b h m d", h=h)
+        v = rearrange(layer.to_v(source), "b m (h d) -> b h m d", h=h)
+        expected = layer.to_out[0](rearrange(attention(q, k, v), "b h n d -> b n (h d)"))
+        torch.testing.assert_close(out.view(b, f, n, c)[:, i], expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def autoencoder_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ae")
+    train_autoencoder(AutoencoderConfig(steps=2, clips=2, frames_per_clip=2, log_every=1),
+                      out, progress=False)  # fmt: skip
+    return out / "vae"
+
+
+def test_autoencoder_stage_exports_a_scaled_autoencoderkl(autoencoder_dir):
+    from diffusers import AutoencoderKL
+
+    vae = AutoencoderKL.from_pretrained(autoencoder_dir)
+    assert vae.config.scaling_factor != 0.18215  # set from the latents, not SD's default
+    latents = vae.encode(torch.zeros(1, 3, 32, 32)).latent_dist.mean
+    assert latents.shape == (1, 4, 8, 8)
+
+
+TINY_RUN = dict(steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1)
+
+
+def _weights(folder):
+    unet = UNet3DConditionModel.from_pretrained(folder / "unet")
+    return torch.cat([p.flatten() for p in unet.parameters()])
+
+
+def test_denoiser_training_is_deterministic_and_resumes_exactly(autoencoder_dir, tmp_path):
+    config = DenoiserConfig(**TINY_RUN)
+    a = train_denoiser(config, tmp_path / "a", autoencoder_dir, progress=False)
+    b = train_denoiser(config, tmp_path / "b", autoencoder_dir, progress=False, stop_after=2)
+    b = train_denoiser(config, tmp_path / "b", autoencoder_dir, progress=False)
+    torch.testing.assert_close(_weights(a), _weights(b), atol=0, rtol=0)
+    other = train_denoiser(DenoiserConfig(**TINY_RUN, seed=1), tmp_path / "c", autoencoder_dir,
+                           progress=False)  # fmt: skip
+    assert not torch.equal(_weights(a), _weights(other))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    torch.manual_seed(0)
+    tokenizer = build_tokenizer()
+    return save_pipeline(
+        tmp_path_factory.mktemp("pipe") / "pipeline", vae=build_autoencoder(),
+        text_encoder=build_text_encoder(len(tokenizer)), tokenizer=tokenizer,
+        unet=build_unet(), scheduler=build_scheduler("sample"), dtype=torch.float32,
+    )  # fmt: skip
+
+
+def test_diffusers_own_loader_gives_the_same_frames_as_vstar_pipeline(folder):
+    index = json.loads((folder / "model_index.json").read_text())
+    assert index["_class_name"] == "TextToVideoSDPipeline"
+    assert all(p.suffix == ".safetensors" for p in folder.rglob("*.safetensors"))
+    assert not list(folder.rglob("*.bin"))
+    ours = VSTARPipeline.from_pretrained(folder, device="cpu")
+    theirs = DiffusionPipeline.from_pretrained(folder, local_files_only=True)
+    assert type(theirs).__name__ == "TextToVideoSDPipeline"
+    latents = ours.prepare_latents(1, 6, 32, 32, torch.Generator().manual_seed(3))
+    mine = ours(PROMPT, num_frames=6, steps=4, guidance=4.0, seed=3, progress=False).videos
+    video = theirs(PROMPT, num_frames=6, num_inference_steps=4, guidance_scale=4.0,
+                   latents=latents.clone(), output_type="pt").frames  # fmt: skip
+    video = rearrange(torch.as_tensor(video), "b f c h w -> b c f h w") * 2 - 1
+    torch.testing.assert_close(mine, video.float().clamp(-1, 1), atol=1e-4, rtol=0)
+
+
+def test_the_scvideo_layout_is_recorded_and_installed_on_load(folder, tmp_path):
+    assert read_layout(folder) == "modelscope"
+    settings = json.loads((folder / LAYOUT_FILE).read_text())
+    (folder / LAYOUT_FILE).write_text(json.dumps({**settings, "layout": "scvideo"}))
+    try:
+        pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
+        kinds = {type(p).__name__ for n, p in pipe.unet.attn_processors.items()
+                 if ".attentions." in n and "attn1" in n}  # fmt: skip
+        assert kinds == {"SparseCausalProcessor"}
+        assert pipe.default_guidance == settings["guidance"]
+    finally:
+        (folder / LAYOUT_FILE).write_text(json.dumps(settings))
+    (tmp_path / LAYOUT_FILE).write_text(json.dumps({"layout": "unknown"}))
+    with pytest.raises(ValueError, match="layout must be one of"):
+        read_layout(tmp_path)

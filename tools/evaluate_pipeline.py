@@ -1,0 +1,172 @@
+"""The tiny pipeline's report: every score with its 95% interval, real clips beside it.
+
+    python tools/evaluate_pipeline.py data/tiny_model/modelscope --seeds 3
+
+Writes ``report.md`` and ``report.json`` into the folder:
+
+- the autoencoder: reconstruction error, and how far the read-out of decoded real clips agrees
+  with that of the originals;
+- 16 frames: the benchmark captions x seeds, all scores, against real clips of the same captions;
+- VSP at 16 frames: first- and last-quarter state of the tiny synopses;
+- 64 frames: baseline, TAR and a sigma sweep; VSP with and without TAR.
+
+Every video comes from ``VSTARPipeline``, the command line's sampling loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import torch
+from vstar_lite.pipeline import VSTARPipeline
+from vstar_lite.tar import TARConfig
+from vstar_lite.tiny.evaluate import (
+    BENCHMARK_CAPTIONS,
+    autoencoder_agreement,
+    generate_grid,
+    synopsis_quarters,
+)
+from vstar_lite.tiny.measure import CLIP_SCORES, score_clips, summarize
+from vstar_lite.tiny.world import parse_caption, sample_clips
+from vstar_lite.vsp import load_synopses
+
+SYNOPSES = ("tiny_red_to_blue", "tiny_traffic_light", "tiny_dusk")
+TAR_SETTINGS = {
+    "TAR {0: 1, 1: 8}": {0: 1.0, 1: 8.0},
+    "TAR {0: 2, 1: 8}": {0: 2.0, 1: 8.0},
+    "TAR {0: 4, 1: 8}": {0: 4.0, 1: 8.0},
+}
+
+
+def real_clips(captions, seeds, num_frames):
+    """One real clip per (seed, caption), in the order of ``generate_grid``."""
+    videos = [sample_clips(1, num_frames, 50_000 + 100 * s + i, **parse_caption(c)).videos
+              for s in seeds for i, c in enumerate(captions)]  # fmt: skip
+    return torch.cat(videos)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", help="a tiny pipeline folder")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--vsp-seeds", type=int, default=12, help="videos per synopsis")
+    parser.add_argument("--long", type=int, default=64, help="frames of the long videos")
+    parser.add_argument(
+        "--sweep", nargs="*", default=list(TAR_SETTINGS), choices=list(TAR_SETTINGS)
+    )
+    parser.add_argument("--skip-long", action="store_true")
+    args = parser.parse_args(argv)
+    folder = Path(args.folder)
+    pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
+    seeds = list(range(args.seeds))
+    captions = list(BENCHMARK_CAPTIONS)
+    report: dict = {"seeds": seeds, "captions": captions, "guidance": pipe.default_guidance,
+                    "steps": pipe.default_steps, "vsp_seeds": args.vsp_seeds}  # fmt: skip
+    began = time.perf_counter()
+    report["autoencoder"] = autoencoder_agreement(pipe.vae)
+    conditions: dict[str, dict] = {}
+
+    def run(name: str, num_frames: int, tar=None) -> None:
+        start = time.perf_counter()
+        videos = generate_grid(pipe, captions, seeds, num_frames=num_frames, tar=tar)
+        real = real_clips(captions, seeds, num_frames)
+        conditions[name] = {
+            "frames": num_frames,
+            "generated": summarize(score_clips(videos, captions * len(seeds))),
+            "real": summarize(score_clips(real, captions * len(seeds))),
+            "seconds": time.perf_counter() - start,
+        }
+        print(f"{name}: {conditions[name]['seconds']:.0f} s, correct "
+              f"{conditions[name]['generated']['correct']}", flush=True)  # fmt: skip
+
+    run("16 frames", 16)
+    synopses = load_synopses()
+    vsp: dict[str, dict] = {}
+
+    def run_vsp(label: str, num_frames: int, tar=None) -> None:
+        for name in SYNOPSES:
+            videos = generate_grid(pipe, seeds=range(args.vsp_seeds), synopsis=name,
+                                   num_frames=num_frames, tar=tar)  # fmt: skip
+            vsp.setdefault(label, {})[name] = synopsis_quarters(videos, synopses[name])
+        print(f"VSP {label}: {vsp[label]}", flush=True)
+
+    run_vsp("16 frames", 16)
+    if not args.skip_long:
+        run(f"{args.long} frames", args.long)
+        for name in args.sweep:
+            run(f"{args.long} frames, {name}", args.long, TARConfig(TAR_SETTINGS[name]))
+        run_vsp(f"{args.long} frames", args.long)
+        run_vsp(f"{args.long} frames, TAR {{0: 1, 1: 8}}", args.long, TARConfig({0: 1.0, 1: 8.0}))
+    report["conditions"], report["vsp"] = conditions, vsp
+    report["minutes"] = (time.perf_counter() - began) / 60
+    (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (folder / "report.md").write_text(markdown(report, folder))
+    print(f"wrote {folder / 'report.md'}")
+
+
+def _cell(triple) -> str:
+    mean, low, high = triple
+    return f"{mean:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def markdown(report: dict, folder: Path) -> str:
+    n = len(report["captions"]) * len(report["seeds"])
+    lines = [
+        f"# The tiny model's report: `{folder.name}`",
+        "",
+        f"Written by `python tools/evaluate_pipeline.py {folder}` ({report['minutes']:.0f} min on "
+        f"2 CPU cores). {len(report['captions'])} benchmark captions x {len(report['seeds'])} seeds"
+        f" = {n} videos per condition, DDIM {report['steps']} steps (eta 0), guidance "
+        f"{report['guidance']:g}. Each cell: mean [95% bootstrap interval over videos]. Real "
+        "clips: one clip of the world per caption and seed.",
+        "",
+        "## Autoencoder",
+        "",
+        "Read-out of 96 decoded real clips x 16 frames against the originals (fraction of frames "
+        "that agree; position and size within 0.5 px; direction: clips with the same score):",
+        "",
+        "| " + " | ".join(report["autoencoder"]) + " |",
+        "|" + "---|" * len(report["autoencoder"]),
+        "| " + " | ".join(f"{v:.4f}" for v in report["autoencoder"].values()) + " |",
+        "",
+        "## Scores",
+        "",
+        "| condition | " + " | ".join(CLIP_SCORES) + " |",
+        "|---|" + "---|" * len(CLIP_SCORES),
+    ]
+    for name, c in report["conditions"].items():
+        lines.append(
+            f"| {name} | " + " | ".join(_cell(c["generated"][s]) for s in CLIP_SCORES) + " |"
+        )
+        lines.append(f"| {name}, real clips | "
+                     + " | ".join(_cell(c["real"][s]) for s in CLIP_SCORES) + " |")  # fmt: skip
+    lines += [
+        "",
+        "## Video synopsis prompting",
+        "",
+        "Fraction of the first (last) quarter's frames correct for the first (last) sub-prompt, "
+        f"{report['vsp_seeds']} videos (seeds) per synopsis:",
+        "",
+        "| condition | synopsis | first quarter | last quarter |",
+        "|---|---|---|---|",
+    ]
+    for label, per in report["vsp"].items():
+        for name, q in per.items():
+            lines.append(f"| {label} | `{name}` | {_cell(q['first'])} | {_cell(q['last'])} |")
+    lines += [
+        "",
+        "Scores (`vstar_lite/tiny/measure.py`): `correct` frames show the caption's colour and "
+        "shape on its background; `direction` is the fraction of steps along the caption's "
+        "direction, bounces allowed; `teleports` the fraction of steps over 3 px; `speed` the "
+        "median step (px per frame); `change_ratio` the frame-to-frame change over that of real "
+        "clips of the caption; drifts are standard deviations over frames.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
