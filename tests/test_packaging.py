@@ -229,9 +229,11 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
     script = (
         "import vstar_lite.paths as p, vstar_lite.tiny as t, vstar_lite.vsp as v;"
         "print(p.data_path('synopses.json'));"
-        "print(t.load_tiny('vstar').config.name, len(v.load_synopses()))"
+        "print(t.load_tiny('vstar').config.name, len(v.load_synopses()));"
+        "from vstar_lite.pipeline import VSTARPipeline;"
+        "print(type(VSTARPipeline.from_tiny('modelscope').unet).__name__)"
     )
-    env = {**os.environ, "PYTHONPATH": str(target)}
+    env = {**os.environ, "PYTHONPATH": str(target), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True
     )
@@ -239,6 +241,7 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0].startswith(str(target / "vstar_lite" / "data"))
     assert lines[1].startswith("vstar ")
+    assert lines[-1] == "UNet3DConditionModel"  # the pipeline folder, loaded by diffusers
     # the installed command works offline too: generate and batch on the embedded tiny model
     items = tmp_path / "items.json"
     items.write_text(

@@ -25,8 +25,10 @@ from vstar_lite.pipeline import VSTARPipeline
 from vstar_lite.tar import TARConfig
 from vstar_lite.tiny.evaluate import (
     BENCHMARK_CAPTIONS,
+    attention_structure,
     autoencoder_agreement,
     generate_grid,
+    real_clip_attention,
     synopsis_quarters,
 )
 from vstar_lite.tiny.measure import CLIP_SCORES, score_clips, summarize
@@ -58,6 +60,13 @@ def main(argv: list[str] | None = None) -> None:
         "--sweep", nargs="*", default=list(TAR_SETTINGS), choices=list(TAR_SETTINGS)
     )
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument(
+        "--guidance-sweep",
+        nargs="*",
+        type=float,
+        default=[],
+        help="more guidance scales at 16 frames",
+    )
     args = parser.parse_args(argv)
     folder = Path(args.folder)
     pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
@@ -69,9 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     report["autoencoder"] = autoencoder_agreement(pipe.vae)
     conditions: dict[str, dict] = {}
 
-    def run(name: str, num_frames: int, tar=None) -> None:
+    def run(name: str, num_frames: int, tar=None, guidance=None) -> None:
         start = time.perf_counter()
-        videos = generate_grid(pipe, captions, seeds, num_frames=num_frames, tar=tar)
+        videos = generate_grid(pipe, captions, seeds, num_frames=num_frames, tar=tar,
+                               guidance=guidance)  # fmt: skip
         real = real_clips(captions, seeds, num_frames)
         conditions[name] = {
             "frames": num_frames,
@@ -83,6 +93,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{conditions[name]['generated']['correct']}", flush=True)  # fmt: skip
 
     run("16 frames", 16)
+    for scale in args.guidance_sweep:
+        run(f"16 frames, guidance {scale:g}", 16, guidance=scale)
     synopses = load_synopses()
     vsp: dict[str, dict] = {}
 
@@ -100,6 +112,15 @@ def main(argv: list[str] | None = None) -> None:
             run(f"{args.long} frames, {name}", args.long, TARConfig(TAR_SETTINGS[name]))
         run_vsp(f"{args.long} frames", args.long)
         run_vsp(f"{args.long} frames, TAR {{0: 1, 1: 8}}", args.long, TARConfig({0: 1.0, 1: 8.0}))
+    attention = {}
+    for frames in (16, args.long):
+        real = real_clips(captions[:4], [0], frames)
+        attention[f"real clips, {frames} frames"] = attention_structure(
+            real_clip_attention(pipe, real, captions[:4])
+        )
+        result = pipe(captions[:4], num_frames=frames, capture=True, progress=False)
+        attention[f"generated, {frames} frames"] = attention_structure(result.capture.maps())
+    report["attention"] = attention
     report["conditions"], report["vsp"] = conditions, vsp
     report["minutes"] = (time.perf_counter() - began) / 60
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n")
@@ -156,6 +177,20 @@ def markdown(report: dict, folder: Path) -> str:
     for label, per in report["vsp"].items():
         for name, q in per.items():
             lines.append(f"| {label} | `{name}` | {_cell(q['first'])} | {_cell(q['last'])} |")
+    lines += [
+        "",
+        "## Temporal attention",
+        "",
+        "Maps averaged over layers, heads, pixels and the 25 steps, per UNet level (4 captions; "
+        "real clips noised to each step's timestep; generated: captured while sampling):",
+        "",
+        "| clips | level | diagonalness | mean diagonal | uniform |",
+        "|---|---|---|---|---|",
+    ]
+    for name, levels in report["attention"].items():
+        for level, a in levels.items():
+            lines.append(f"| {name} | {level} | {a['diagonalness']:.3f} | "
+                         f"{a['mean_diagonal']:.3f} | {a['uniform']:.3f} |")  # fmt: skip
     lines += [
         "",
         "Scores (`vstar_lite/tiny/measure.py`): `correct` frames show the caption's colour and "

@@ -21,15 +21,11 @@ from diffusers import DDIMScheduler
 
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.tar import TARConfig, diagonalness, mean_diagonal_probability
+from vstar_lite.tiny.evaluate import benchmark_captions
 from vstar_lite.tiny.measure import frame_state_match, score_videos
 from vstar_lite.tiny.model import SCHEDULER_CONFIG, TinyT2V, to_latents
 from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS, generate
 from vstar_lite.tiny.world import (
-    BACKGROUNDS,
-    COLOURS,
-    DIRECTIONS,
-    SHAPES,
-    caption,
     parse_caption,
     sample_clips,
 )
@@ -49,15 +45,6 @@ __all__ = [
     "synopsis_states",
     "synopsis_videos",
 ]
-
-
-def benchmark_captions(count: int = 12) -> list[str]:
-    """``count`` captions cycling through every colour, shape, direction and background."""
-    colours, directions, backgrounds = list(COLOURS), list(DIRECTIONS), list(BACKGROUNDS)
-    return [
-        caption(colours[i % 5], SHAPES[i % 2], directions[(i // 2) % 4], backgrounds[(i // 3) % 2])
-        for i in range(count)
-    ]
 
 
 def real_clips_for(captions: Sequence[str], num_frames: int, seed: int = 0) -> torch.Tensor:

@@ -17,9 +17,11 @@ from vstar_lite.vsp import Synopsis
 
 __all__ = [
     "BENCHMARK_CAPTIONS",
+    "attention_structure",
     "autoencoder_agreement",
     "benchmark_captions",
     "generate_grid",
+    "real_clip_attention",
     "reconstruct",
     "score_pipeline",
     "synopsis_quarters",
@@ -145,3 +147,43 @@ def autoencoder_agreement(vae, clips: int = 96, num_frames: int = 16, seed: int 
     result["mse"] = mse
     result["psnr_db"] = float(10 * torch.log10(torch.tensor(4.0 / mse)))
     return result
+
+
+@torch.no_grad()
+def real_clip_attention(
+    pipe, videos: torch.Tensor, captions: Sequence[str], seed: int = 0
+) -> dict[tuple[int, int], torch.Tensor]:
+    """Temporal attention maps ``{(level, step): "f f"}`` of real clips ``"b 3 f h w"``: for
+    every step of the pipeline's DDIM schedule, the clips' latents are noised to that step's
+    timestep (fresh noise per step) and denoised once with their captions, conditional only."""
+    from vstar_lite.diffusers_hooks import enable_vstar
+    from vstar_lite.tiny.training import encode_videos
+
+    x0 = encode_videos(pipe.vae, videos.to(pipe.device, pipe.dtype))
+    context = pipe.encode_prompt(list(captions))
+    scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config)
+    scheduler.set_timesteps(pipe.default_steps)
+    generator = torch.Generator().manual_seed(seed)
+    with enable_vstar(pipe.unet, capture=True) as handle:
+        for t in scheduler.timesteps:
+            noise = torch.randn(x0.shape, generator=generator).to(x0)
+            pipe.unet(scheduler.add_noise(x0, noise, t.expand(x0.shape[0])), t,
+                      encoder_hidden_states=context)  # fmt: skip
+        return handle.capture.maps()
+
+
+def attention_structure(maps: dict[tuple[int, int], torch.Tensor]) -> dict[int, dict[str, float]]:
+    """Per level: diagonalness and mean diagonal probability of the maps averaged over all
+    captured steps, with the uniform value ``1 / F`` beside them."""
+    from vstar_lite.tar import diagonalness, mean_diagonal_probability
+
+    levels: dict[int, list[torch.Tensor]] = {}
+    for (level, _), value in maps.items():
+        levels.setdefault(level, []).append(value)
+    out = {}
+    for level, values in sorted(levels.items()):
+        mean = torch.stack(values).mean(0)
+        out[level] = {"diagonalness": float(diagonalness(mean)),
+                      "mean_diagonal": float(mean_diagonal_probability(mean)),
+                      "uniform": 1.0 / mean.shape[-1]}  # fmt: skip
+    return out

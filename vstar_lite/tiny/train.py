@@ -9,9 +9,7 @@ read back with ``weights_only=True``; the exported model is the EMA weights as s
 from __future__ import annotations
 
 import copy
-import csv
 import json
-import math
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -21,11 +19,17 @@ from diffusers import DDPMScheduler
 from tqdm.auto import tqdm
 
 from vstar_lite.tiny.model import CONFIGS, PREDICTION_TYPES, TinyT2V, to_latents
+from vstar_lite.tiny.training import (
+    _curve_rows,
+    _save_checkpoint,
+    diffusion_target,
+    learning_rate,
+    read_curve,
+)
+from vstar_lite.tiny.training import _write_curve as write_curve
 from vstar_lite.tiny.world import sample_clips
 
 __all__ = ["PRESETS", "TrainConfig", "export_checkpoint", "read_curve", "train"]
-
-CURVE_COLUMNS = ("step", "loss", "lr", "seconds")  # the loss curve: checkpoint and curves.csv
 
 
 @dataclass(frozen=True)
@@ -73,29 +77,6 @@ PRESETS: dict[str, TrainConfig] = {
 }
 
 
-def learning_rate(config: TrainConfig, step: int) -> float:
-    """Linear warm-up, then cosine decay to 10% of ``lr``."""
-    if step < config.warmup:
-        return config.lr * (step + 1) / config.warmup
-    progress = (step - config.warmup) / max(1, config.steps - config.warmup)
-    return config.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
-
-
-def diffusion_target(
-    prediction_type: str,
-    scheduler: DDPMScheduler,
-    x0: torch.Tensor,
-    noise: torch.Tensor,
-    t: torch.Tensor,
-) -> torch.Tensor:
-    """The network's target for ``add_noise(x0, noise, t)``: ``x0``, ``v`` or ``noise``."""
-    if prediction_type == "sample":
-        return x0
-    if prediction_type == "v_prediction":
-        return scheduler.get_velocity(x0, noise, t)
-    return noise
-
-
 def training_loss(
     model: TinyT2V, scheduler: DDPMScheduler, config: TrainConfig, step: int
 ) -> torch.Tensor:
@@ -112,19 +93,6 @@ def training_loss(
     target = diffusion_target(model.config.prediction_type, scheduler, x0, noise, t)
     prediction = model(noisy, t, model.encode(captions))
     return torch.nn.functional.mse_loss(prediction, target)
-
-
-def _save_checkpoint(path: Path, model, ema, optimizer, step: int, curve: list[dict]) -> None:
-    state = {
-        "model": model.state_dict(),
-        "ema": ema.state_dict() if ema is not None else {},
-        "optimizer": optimizer.state_dict(),
-        "step": torch.tensor(step),
-        "curve": {key: torch.tensor([row[key] for row in curve]) for key in CURVE_COLUMNS},
-    }
-    tmp = path.with_suffix(".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
 
 
 def train(
@@ -199,40 +167,18 @@ def train(
             running, logged = 0.0, 0
             bar.set_postfix(loss=f"{row['loss']:.4f}")
         if done % config.checkpoint_every == 0 or done in (config.steps, last):
-            _save_checkpoint(checkpoint, model, ema, optimizer, done, curve)
+            _save_checkpoint(
+                checkpoint,
+                {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                 "ema": ema.state_dict() if ema is not None else {}},
+                done,
+                curve,
+            )  # fmt: skip
     bar.close()
     write_curve(curve, out / "curves.csv")
     final = (ema if ema is not None else model).eval()
     final.save(out)
     return final
-
-
-def write_curve(curve: list[dict], path: Path) -> None:
-    with open(path, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=CURVE_COLUMNS)
-        writer.writeheader()
-        for row in curve:
-            writer.writerow(
-                {
-                    "step": int(row["step"]),
-                    "loss": f"{row['loss']:.5f}",
-                    "lr": f"{row['lr']:.6f}",
-                    "seconds": f"{row['seconds']:.1f}",
-                }
-            )
-
-
-def read_curve(path: str | Path) -> dict[str, list[float]]:
-    """``curves.csv`` -> columns ``step``, ``loss``, ``lr``, ``seconds``."""
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {name: [float(r[name]) for r in rows] for name in CURVE_COLUMNS}
-
-
-def _curve_rows(state: dict) -> list[dict]:
-    """A checkpoint's curve (one tensor per column) as rows."""
-    columns = state["curve"]
-    return [dict(zip(columns, values)) for values in zip(*(columns[k].tolist() for k in columns))]
 
 
 def export_checkpoint(run: str | Path, out: str | Path, ema: bool = True) -> Path:

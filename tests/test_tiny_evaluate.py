@@ -1,0 +1,83 @@
+"""Scoring pipelines on the tiny world: synopsis quarters, autoencoder agreement, attention maps."""
+
+import pytest
+import torch
+from vstar_lite.pipeline import VSTARPipeline
+from vstar_lite.tiny.evaluate import (
+    BENCHMARK_CAPTIONS,
+    attention_structure,
+    autoencoder_agreement,
+    generate_grid,
+    real_clip_attention,
+    synopsis_quarters,
+)
+from vstar_lite.tiny.parts import (
+    build_autoencoder,
+    build_scheduler,
+    build_text_encoder,
+    build_tokenizer,
+    build_unet,
+)
+from vstar_lite.tiny.training import save_pipeline
+from vstar_lite.tiny.world import parse_caption, sample_clips
+from vstar_lite.vsp import load_synopses
+
+
+def test_benchmark_captions_cover_every_attribute():
+    words = [parse_caption(c) for c in BENCHMARK_CAPTIONS]
+    assert len(BENCHMARK_CAPTIONS) == 12
+    for name, count in (("colour", 5), ("shape", 2), ("direction", 4), ("background", 2)):
+        assert len({w[name] for w in words}) == count
+
+
+def test_synopsis_quarters_read_the_first_and_last_state():
+    synopsis = load_synopses()["tiny_red_to_blue"]
+    first = sample_clips(4, 16, 1, **parse_caption(synopsis.sub_prompts[0])).videos
+    last = sample_clips(4, 16, 1, **parse_caption(synopsis.sub_prompts[-1])).videos
+    follows = torch.cat([first[:, :, :8], last[:, :, 8:]], dim=2)
+    quarters = synopsis_quarters(follows, synopsis)
+    assert quarters["first"][0] == 1.0 and quarters["last"][0] == 1.0
+    stuck = synopsis_quarters(first, synopsis)
+    assert stuck["first"][0] == 1.0 and stuck["last"][0] == 0.0
+    with pytest.raises(ValueError, match="num_frames must be >= 8"):
+        synopsis_quarters(first[:, :, :4], synopsis)
+
+
+@pytest.fixture(scope="module")
+def pipe(tmp_path_factory):
+    torch.manual_seed(0)
+    tokenizer = build_tokenizer()
+    folder = save_pipeline(
+        tmp_path_factory.mktemp("pipe") / "pipeline", vae=build_autoencoder(),
+        text_encoder=build_text_encoder(len(tokenizer)), tokenizer=tokenizer,
+        unet=build_unet(), scheduler=build_scheduler("sample"), dtype=torch.float32,
+    )  # fmt: skip
+    pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
+    pipe.default_steps = 3
+    return pipe
+
+
+def test_a_random_autoencoder_does_not_agree_with_real_clips(pipe):
+    agreement = autoencoder_agreement(pipe.vae, clips=4, num_frames=4)
+    assert agreement["colour"] < 0.5 and agreement["psnr_db"] < 20
+    assert set(agreement) >= {"found", "colour", "shape", "background", "position", "size"}
+
+
+def test_generate_grid_orders_videos_seed_major(pipe):
+    prompts = list(BENCHMARK_CAPTIONS[:2])
+    grid = generate_grid(pipe, prompts, seeds=(0, 1), num_frames=4)
+    assert grid.shape == (4, 3, 4, 32, 32)
+    again = pipe(prompts, num_frames=4, seed=1, progress=False).videos
+    torch.testing.assert_close(grid[2:], again)
+
+
+def test_real_clip_attention_has_one_map_per_level_and_step(pipe):
+    clips = sample_clips(2, 6, 0)
+    maps = real_clip_attention(pipe, clips.videos, clips.captions)
+    assert sorted({step for _, step in maps}) == [0, 1, 2]
+    assert sorted({level for level, _ in maps}) == [0, 1]
+    for value in maps.values():
+        assert value.shape == (6, 6)
+        torch.testing.assert_close(value.sum(-1), torch.ones(6, dtype=value.dtype))
+    structure = attention_structure(maps)
+    assert structure[0]["uniform"] == pytest.approx(1 / 6)
