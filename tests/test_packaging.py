@@ -231,7 +231,7 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
         "print(p.data_path('synopses.json'));"
         "print(t.load_tiny('vstar').config.name, len(v.load_synopses()));"
         "from vstar_lite.pipeline import VSTARPipeline;"
-        "print(type(VSTARPipeline.from_tiny('modelscope').unet).__name__)"
+        "print(type(VSTARPipeline.from_pretrained('tiny').unet).__name__)"
     )
     env = {**os.environ, "PYTHONPATH": str(target), "HF_HUB_OFFLINE": "1"}
     result = subprocess.run(

@@ -12,6 +12,7 @@ from vstar_lite.attention import attention
 from vstar_lite.diffusers_hooks import SparseCausalProcessor, set_sparse_causal
 from vstar_lite.pipeline import VSTARPipeline
 from vstar_lite.tiny.parts import (
+    LATENT_CHANNELS,
     LAYOUT_FILE,
     MAX_TOKENS,
     WORDS,
@@ -85,7 +86,7 @@ def test_sparse_causal_processor_equals_eq2_by_hand():
     )
     b, f, n, c = 2, 4, 16, 32
     x = torch.randn(b * f, n, c)
-    unet(torch.randn(b, 4, f, 8, 8), 10, torch.randn(b, MAX_TOKENS, 64))  # sets the frame count
+    unet(torch.randn(b, LATENT_CHANNELS, f, 8, 8), 10, torch.randn(b, MAX_TOKENS, 64))  # frames
     out = layer(x)
     frames = rearrange(x, "(b f) n c -> b f n c", f=f)
     h = layer.heads
@@ -112,7 +113,7 @@ def test_autoencoder_stage_exports_a_scaled_autoencoderkl(autoencoder_dir):
     vae = AutoencoderKL.from_pretrained(autoencoder_dir)
     assert vae.config.scaling_factor != 0.18215  # set from the latents, not SD's default
     latents = vae.encode(torch.zeros(1, 3, 32, 32)).latent_dist.mean
-    assert latents.shape == (1, 4, 8, 8)
+    assert latents.shape == (1, LATENT_CHANNELS, 8, 8)
 
 
 TINY_RUN = dict(steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1)
@@ -176,3 +177,10 @@ def test_the_scvideo_layout_is_recorded_and_installed_on_load(folder, tmp_path):
     (tmp_path / LAYOUT_FILE).write_text(json.dumps({"layout": "unknown"}))
     with pytest.raises(ValueError, match="layout must be one of"):
         read_layout(tmp_path)
+
+
+def test_a_tiny_pipeline_refuses_words_outside_its_grammar_before_sampling(folder):
+    pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
+    assert pipe.is_tiny
+    with pytest.raises(ValueError, match="unknown word 'elephant'"):
+        pipe("a red elephant moves right on a dark background", num_frames=4, progress=False)

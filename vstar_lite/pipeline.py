@@ -54,7 +54,7 @@ __all__ = [
 
 DIFFUSERS_VERSION_TESTED = "0.42.1"
 # The shipped tiny diffusers pipelines (folders under data/tiny_model/), by name.
-TINY_PIPELINES = {"modelscope": "modelscope"}
+TINY_PIPELINES = {"tiny": "modelscope"}
 
 
 @dataclass(frozen=True)
@@ -222,6 +222,10 @@ class VSTARPipeline:
         diffusers' ``from_pretrained`` (e.g. ``cache_dir``, ``local_files_only=True``).
         """
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if str(model) in TINY_PIPELINES:  # the shipped tiny pipeline folder
+            from vstar_lite.paths import data_path
+
+            model = data_path("tiny_model", TINY_PIPELINES[str(model)])
         if is_tiny_model(model):
             return cls.from_tiny(model, device=device)
         dtype = _resolve_dtype(dtype, device)
@@ -281,15 +285,11 @@ class VSTARPipeline:
     def from_tiny(
         cls, name_or_dir: str | Path = "vstar", device: torch.device | str = "cpu"
     ) -> VSTARPipeline:
-        """The course's tiny model, offline: ``"modelscope"`` (the shipped diffusers pipeline
-        folder), a pipeline folder written by ``vstar-lite train``, or the earlier ``"vstar"`` /
-        ``"scvideo"`` models."""
+        """The course's tiny model, offline: ``"tiny"`` (the shipped diffusers pipeline folder
+        ``data/tiny_model/modelscope``), a pipeline folder written by ``vstar-lite train``, or the
+        earlier ``"vstar"`` / ``"scvideo"`` models."""
         if str(name_or_dir) in TINY_PIPELINES or (Path(name_or_dir) / "model_index.json").is_file():
-            from vstar_lite.paths import data_path
-
-            folder = TINY_PIPELINES.get(str(name_or_dir))
-            folder = data_path("tiny_model", folder) if folder else Path(name_or_dir)
-            return cls.from_pretrained(folder, device=device)
+            return cls.from_pretrained(name_or_dir, device=device)
         from vstar_lite.tiny import load_tiny
         from vstar_lite.tiny.components import tiny_components
         from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS
@@ -319,7 +319,13 @@ class VSTARPipeline:
 
     @torch.no_grad()
     def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
-        """Prompts -> ``"b L D"`` text embeddings (padded to the tokenizer's maximum length)."""
+        """Prompts -> ``"b L D"`` text embeddings (padded to the tokenizer's maximum length).
+        A tiny-world pipeline refuses a word outside its grammar (a ``ValueError`` naming it)."""
+        if self.tiny:
+            from vstar_lite.tiny.parts import check_prompt
+
+            for text in prompts:
+                check_prompt(text)
         tokens = self.tokenizer(
             list(prompts),
             padding="max_length",

@@ -9,7 +9,7 @@ part            class                        tiny configuration
 ==============  ===========================  ==================================================
 tokenizer       ``CLIPTokenizer``            one token per word of the world's 17-word grammar
 text_encoder    ``CLIPTextModel``            2 layers, width 64, 16 positions
-vae             ``AutoencoderKL``            ``"3 32 32" <-> "4 8 8"`` (a factor 4 per side)
+vae             ``AutoencoderKL``            ``"3 32 32" <-> "8 8 8"`` (a factor 4 per side)
 unet            ``UNet3DConditionModel``     two levels (8 x 8 and 4 x 4), width (32, 64)
 scheduler       ``DDIMScheduler``            Stable Diffusion's "scaled linear" betas
 ==============  ===========================  ==================================================
@@ -38,6 +38,7 @@ from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, IMAGE_SIZE, SHAPES
 
 __all__ = [
+    "LATENT_CHANNELS",
     "LAYOUTS",
     "LAYOUT_FILE",
     "MAX_TOKENS",
@@ -60,7 +61,7 @@ WORDS: tuple[str, ...] = (
 )  # fmt: skip
 MAX_TOKENS = 16  # start + 9 caption words + end, padded
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
-LATENT_CHANNELS = 4
+LATENT_CHANNELS = 8
 TEXT_DIM = 64
 PREDICTION_TYPES = ("sample", "v_prediction", "epsilon")  # the network outputs x0, v or noise
 LAYOUTS = ("modelscope", "scvideo")
@@ -137,7 +138,7 @@ def build_text_encoder(vocab_size: int) -> CLIPTextModel:
 
 
 def build_autoencoder() -> AutoencoderKL:
-    """An ``AutoencoderKL`` from 32 x 32 RGB frames to 4 x 8 x 8 latents (3 blocks: factor 4).
+    """An ``AutoencoderKL`` from 32 x 32 RGB frames to 8 x 8 x 8 latents (3 blocks: factor 4).
 
     ``scaling_factor`` is set after training, from the latents' standard deviation, so that the
     diffusion model sees latents of unit variance (Stable Diffusion's 0.18215 has the same role).
