@@ -273,3 +273,11 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "g.gif").stat().st_size > 0
     assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["one.gif", "two.gif"]
+
+
+def test_train_command_still_trains_the_earlier_model_of_notebooks_05_to_09(tmp_path):
+    out = tmp_path / "earlier"
+    result = run_cli("train", "--model", "vstar", "--out", str(out), "--steps", "2", "--batch",
+                     "1", "--no-progress")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert (out / "model.safetensors").exists() and (out / "config.json").exists()

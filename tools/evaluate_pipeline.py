@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument(
+        "--compare", nargs="*", default=[], help="other models (names or folders) at 16 frames"
+    )
+    parser.add_argument(
         "--guidance-sweep",
         nargs="*",
         type=float,
@@ -95,6 +98,16 @@ def main(argv: list[str] | None = None) -> None:
     run("16 frames", 16)
     for scale in args.guidance_sweep:
         run(f"16 frames, guidance {scale:g}", 16, guidance=scale)
+    for other in args.compare:
+        start = time.perf_counter()
+        other_pipe = VSTARPipeline.from_pretrained(other, device="cpu")
+        videos = generate_grid(other_pipe, captions, seeds, num_frames=16)
+        conditions[f"16 frames, model {other}"] = {
+            "frames": 16,
+            "generated": summarize(score_clips(videos, captions * len(seeds))),
+            "real": conditions["16 frames"]["real"],
+            "seconds": time.perf_counter() - start,
+        }
     synopses = load_synopses()
     vsp: dict[str, dict] = {}
 

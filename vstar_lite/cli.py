@@ -35,12 +35,42 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
+def _train_earlier_model(args: argparse.Namespace) -> int:
+    """``--model vstar|scvideo``: the earlier patch-latent tiny model (notebooks 05-09)."""
+    import dataclasses
+
+    from vstar_lite.tiny.train import PRESETS, train
+
+    overrides = {
+        name: getattr(args, name)
+        for name in ("model", "prediction_type", "steps", "batch", "lr", "seed")
+        if getattr(args, name) is not None
+    }
+    config = dataclasses.replace(PRESETS[args.preset], **overrides)
+    print(
+        f"training the earlier tiny model {config.model!r} ({args.preset} preset) into {args.out}"
+    )
+    train(config, args.out, resume=not args.restart, progress=not args.no_progress,
+          stop_after=args.stop_after)  # fmt: skip
+    print(f"done: {args.out}/model.safetensors, curves in {args.out}/curves.csv")
+    return 0
+
+
 def _train(args: argparse.Namespace) -> int:
     import dataclasses
 
     import torch
 
     from vstar_lite.tiny.training import PRESETS, train
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    if args.model is not None:
+        try:
+            return _train_earlier_model(args)
+        except ValueError as error:
+            print(f"vstar-lite train: error: {error}", file=sys.stderr)
+            return 2
 
     preset = PRESETS[args.preset]
     overrides = {
@@ -60,8 +90,6 @@ def _train(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"vstar-lite train: error: {error}", file=sys.stderr)
         return 2
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     preset = dataclasses.replace(preset, autoencoder=autoencoder, denoiser=denoiser)
     print(f"training the tiny {denoiser.layout!r} model ({args.preset} preset) into {args.out}")
     folder = train(
@@ -91,6 +119,11 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--autoencoder", metavar="DIR", help="a trained AutoencoderKL folder: skip stage 1"
+    )
+    parser.add_argument(
+        "--model",
+        choices=["vstar", "scvideo"],
+        help="train the earlier patch-latent tiny model of notebooks 05-09 instead",
     )
     parser.add_argument("--autoencoder-steps", type=int, help="stage 1 optimizer steps")
     parser.add_argument(
