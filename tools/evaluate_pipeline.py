@@ -55,11 +55,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("folder", help="a tiny pipeline folder")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--vsp-seeds", type=int, default=12, help="videos per synopsis")
+    parser.add_argument("--long-seeds", type=int, help="seeds of the long videos (default --seeds)")
     parser.add_argument("--long", type=int, default=64, help="frames of the long videos")
     parser.add_argument(
         "--sweep", nargs="*", default=list(TAR_SETTINGS), choices=list(TAR_SETTINGS)
     )
     parser.add_argument("--skip-long", action="store_true")
+    parser.add_argument("--skip-long-vsp-baseline", action="store_true")
     parser.add_argument(
         "--compare", nargs="*", default=[], help="other models (names or folders) at 16 frames"
     )
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     report["autoencoder"] = autoencoder_agreement(pipe.vae)
     conditions: dict[str, dict] = {}
 
-    def run(name: str, num_frames: int, tar=None, guidance=None) -> None:
+    def run(name: str, num_frames: int, tar=None, guidance=None, seeds=seeds) -> None:
         start = time.perf_counter()
         videos = generate_grid(pipe, captions, seeds, num_frames=num_frames, tar=tar,
                                guidance=guidance)  # fmt: skip
@@ -91,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
             "generated": summarize(score_clips(videos, captions * len(seeds))),
             "real": summarize(score_clips(real, captions * len(seeds))),
             "seconds": time.perf_counter() - start,
+            "seeds": len(seeds),
         }
         print(f"{name}: {conditions[name]['seconds']:.0f} s, correct "
               f"{conditions[name]['generated']['correct']}", flush=True)  # fmt: skip
@@ -120,10 +123,13 @@ def main(argv: list[str] | None = None) -> None:
 
     run_vsp("16 frames", 16)
     if not args.skip_long:
-        run(f"{args.long} frames", args.long)
+        long_seeds = list(range(args.long_seeds or args.seeds))
+        run(f"{args.long} frames", args.long, seeds=long_seeds)
         for name in args.sweep:
-            run(f"{args.long} frames, {name}", args.long, TARConfig(TAR_SETTINGS[name]))
-        run_vsp(f"{args.long} frames", args.long)
+            run(f"{args.long} frames, {name}", args.long, TARConfig(TAR_SETTINGS[name]),
+                seeds=long_seeds)  # fmt: skip
+        if not args.skip_long_vsp_baseline:
+            run_vsp(f"{args.long} frames", args.long)
         run_vsp(f"{args.long} frames, TAR {{0: 1, 1: 8}}", args.long, TARConfig({0: 1.0, 1: 8.0}))
     attention = {}
     for frames in (16, args.long):
@@ -139,6 +145,13 @@ def main(argv: list[str] | None = None) -> None:
     (folder / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     (folder / "report.md").write_text(markdown(report, folder))
     print(f"wrote {folder / 'report.md'}")
+
+
+def rewrite_markdown(folder: str | Path) -> None:
+    """Rewrite ``report.md`` from ``report.json`` (after a change to the table layout)."""
+    folder = Path(folder)
+    (folder / "report.md").write_text(markdown(json.loads((folder / "report.json").read_text()),
+                                               folder))  # fmt: skip
 
 
 def _cell(triple) -> str:
@@ -168,15 +181,14 @@ def markdown(report: dict, folder: Path) -> str:
         "",
         "## Scores",
         "",
-        "| condition | " + " | ".join(CLIP_SCORES) + " |",
-        "|---|" + "---|" * len(CLIP_SCORES),
+        "| condition | videos | " + " | ".join(CLIP_SCORES) + " |",
+        "|---|---|" + "---|" * len(CLIP_SCORES),
     ]
     for name, c in report["conditions"].items():
-        lines.append(
-            f"| {name} | " + " | ".join(_cell(c["generated"][s]) for s in CLIP_SCORES) + " |"
-        )
-        lines.append(f"| {name}, real clips | "
-                     + " | ".join(_cell(c["real"][s]) for s in CLIP_SCORES) + " |")  # fmt: skip
+        videos = c.get("seeds", len(report["seeds"])) * len(report["captions"])
+        for label, key in ((name, "generated"), (f"{name}, real clips", "real")):
+            cells = " | ".join(_cell(c[key][s]) for s in CLIP_SCORES)
+            lines.append(f"| {label} | {videos} | {cells} |")
     lines += [
         "",
         "## Video synopsis prompting",
