@@ -327,7 +327,7 @@ except ValueError as error:
 #   self-attention inside each frame, no temporal convolution, and two temporal attentions with
 #   frame positions as the *only* path between frames.
 #
-# Why two? A prototype of this model (`notes/tiny_model_findings.md` in the project notes) found
+# Why two? A throw-away prototype of this model, trained while the course was being written, found
 # that with sparse causal attention in every block the temporal attentions learned almost nothing:
 # attending to the first and previous frame already carried a clip's identity. TAR acts on
 # temporal attention, so notebooks 06-09 need a model where temporal attention has to do the work.
@@ -531,7 +531,7 @@ plt.show()
 # %% [markdown]
 # With an `x_0` target the blurred oracle's error is the same small blur error at every noise
 # level. With `eps` it explodes at the noisy end (dividing by `sqrt(alpha_bar)`, about 0.07 at
-# `t = 999`: the prototype's pure-noise samples, `notes/tiny_model_findings.md`). With `v` the
+# `t = 999`: the prototype's pure-noise samples). With `v` the
 # missed noise reaches `x0_hat` with weight `sqrt(alpha_bar (1 - alpha_bar))`, largest in the
 # middle of the schedule, where `alpha_bar` is near 1/2: over the middle steps of sampling a `v`
 # model that cannot copy noise leaves noise in its estimate, and the last steps cannot remove it.
@@ -799,10 +799,10 @@ for name, n, row in rows:
 # a small frame-to-frame change, speeds of about 1 pixel per frame, and hue and size that barely
 # vary.
 #
-# **The vstar model meets one bar and misses the other.** Its frame-to-frame change is about 1.5
-# times that of real clips (the bar was at most 2): a sample holds one shape that moves smoothly,
+# **The vstar model meets one target and misses the other.** Its frame-to-frame change is about 1.5
+# times that of real clips (the target was at most 2): a sample holds one shape that moves smoothly,
 # at about the real speed, over a background that is right in every frame. Colour alignment is
-# about 0.6 (the bar was 0.95), and the colour and found columns are equal: wherever the read-out
+# about 0.6 (the target was 0.95), and the colour and found columns are equal: wherever the read-out
 # finds a shape, it has the caption's colour. The misses are frames *without* a readable shape:
 # the model draws some shapes (most often squares of the bright colours, yellow and green) as
 # smears larger than any real shape, which the read-out rejects, and sometimes lets a shape fade

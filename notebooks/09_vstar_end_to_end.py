@@ -396,7 +396,7 @@ for claim, value, rule, holds in verdicts:
 #   for many frames seem to be harder for this model than for the paper's.
 #
 # What would make the miniature more faithful: a model that draws every caption cleanly at 16
-# frames (colour alignment is about 0.6 here; the bar set for it was 0.95), and more seeds per
+# frames (colour alignment is about 0.6 here; the target set for it was 0.95), and more seeds per
 # row. The hooks, measurements and scripts above stay the same for such a model:
 # `python tools/vstar_effects.py FOLDER --seeds 5` reruns everything.
 #
