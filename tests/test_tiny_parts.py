@@ -27,6 +27,7 @@ from vstar_lite.tiny.parts import (
 from vstar_lite.tiny.training import (
     AutoencoderConfig,
     DenoiserConfig,
+    encode_pool,
     save_pipeline,
     train_autoencoder,
     train_denoiser,
@@ -116,7 +117,8 @@ def test_autoencoder_stage_exports_a_scaled_autoencoderkl(autoencoder_dir):
     assert latents.shape == (1, LATENT_CHANNELS, 8, 8)
 
 
-TINY_RUN = dict(steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1)
+TINY_RUN = dict(steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1,
+                latent_pool=4)
 
 
 def _weights(folder):
@@ -133,6 +135,27 @@ def test_denoiser_training_is_deterministic_and_resumes_exactly(autoencoder_dir,
     other = train_denoiser(DenoiserConfig(**TINY_RUN, seed=1), tmp_path / "c", autoencoder_dir,
                            progress=False)  # fmt: skip
     assert not torch.equal(_weights(a), _weights(other))
+
+
+def test_the_latent_pool_holds_the_encoded_clips_of_the_world(autoencoder_dir):
+    from diffusers import AutoencoderKL
+
+    vae = AutoencoderKL.from_pretrained(autoencoder_dir).eval()
+    latents, captions = encode_pool(vae, 3, 4, seed=0)
+    assert latents.shape == (3, LATENT_CHANNELS, 4, 8, 8) and len(captions) == 3
+    again, _ = encode_pool(vae, 3, 4, seed=0)
+    torch.testing.assert_close(latents, again, atol=0, rtol=0)
+    assert not torch.equal(latents, encode_pool(vae, 3, 4, seed=1)[0])
+
+
+def test_denoiser_training_without_a_pool_encodes_fresh_clips(autoencoder_dir, tmp_path):
+    fresh = DenoiserConfig(**{**TINY_RUN, "latent_pool": 0})
+    pooled = DenoiserConfig(**TINY_RUN)
+    a = train_denoiser(fresh, tmp_path / "a", autoencoder_dir, progress=False)
+    b = train_denoiser(pooled, tmp_path / "b", autoencoder_dir, progress=False)
+    assert not torch.equal(_weights(a), _weights(b))
+    with pytest.raises(ValueError, match="latent_pool must be an int in"):
+        DenoiserConfig(latent_pool=-1)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@
    ``UNet3DConditionModel`` and the ``CLIPTextModel`` learn together to denoise latent clips of
    16 frames given their captions (10% of captions dropped to ``""`` for classifier-free guidance).
 
-Both stages draw fresh clips from the world at every step, from ``seed`` and the step alone: a
+Stage 1 draws fresh clips from the world at every step, from ``seed`` and the step alone. Stage 2
+encodes a pool of ``latent_pool`` clips once (the frozen encoder would otherwise cost a third of
+every step) and draws each batch from it, again from ``seed`` and the step alone. Either way a
 run resumed from its checkpoint sees exactly the clips it would have seen without the interruption,
 and two runs with one seed are identical. Checkpoints hold the weights, their running average
 (EMA), the optimizer, the step and the loss curve (``torch.save``, read back with
@@ -52,6 +54,7 @@ __all__ = [
     "AutoencoderConfig",
     "DenoiserConfig",
     "Preset",
+    "encode_pool",
     "encode_videos",
     "diffusion_target",
     "learning_rate",
@@ -114,7 +117,8 @@ class AutoencoderConfig:
 @dataclass(frozen=True)
 class DenoiserConfig:
     """Stage 2: the UNet (``layout``, ``width``) and the text encoder, ``batch`` clips of
-    ``frames`` frames per step."""
+    ``frames`` frames per step, drawn from a pool of ``latent_pool`` clips encoded once
+    (``0``: fresh clips, encoded at every step)."""
 
     layout: str = "modelscope"
     prediction_type: str = "sample"
@@ -127,6 +131,7 @@ class DenoiserConfig:
     grad_clip: float = 1.0
     caption_dropout: float = 0.1
     ema: float = 0.999
+    latent_pool: int = 4096
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -134,6 +139,8 @@ class DenoiserConfig:
     def __post_init__(self) -> None:
         _check_common(self)
         _check_positive_ints(self, ("batch", "frames"))
+        if not (isinstance(self.latent_pool, int) and 0 <= self.latent_pool <= 65536):
+            raise ValueError(f"latent_pool must be an int in [0, 65536], got {self.latent_pool!r}")
         if self.layout not in LAYOUTS:
             raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
         if self.prediction_type not in PREDICTION_TYPES:
@@ -343,12 +350,26 @@ def train_autoencoder(
 
 # ------------------------------------------------------------------------------ stage 2
 def encode_videos(vae: AutoencoderKL, videos: torch.Tensor) -> torch.Tensor:
-    """Videos ``"b 3 f h w"`` -> scaled latents ``"b 4 f h/4 w/4"`` (posterior means)."""
+    """Videos ``"b 3 f h w"`` -> scaled latents ``"b c f h/4 w/4"`` (posterior means)."""
     b = videos.shape[0]
     frames = videos.permute(0, 2, 1, 3, 4).flatten(0, 1)  # "(b f) 3 h w"
     with torch.no_grad():
         latents = vae.encode(frames).latent_dist.mean * vae.config.scaling_factor
-    return latents.unflatten(0, (b, -1)).permute(0, 2, 1, 3, 4)  # "b 4 f h w"
+    return latents.unflatten(0, (b, -1)).permute(0, 2, 1, 3, 4)  # "b c f h w"
+
+
+def encode_pool(
+    vae: AutoencoderKL, clips: int, frames: int, seed: int, *, progress: bool = False
+) -> tuple[torch.Tensor, list[str]]:
+    """``clips`` random clips of ``frames`` frames, encoded once: latents ``"n 8 f 8 8"`` and
+    their captions, deterministic per ``seed`` (a stream of its own, distinct from the steps')."""
+    generator = torch.Generator().manual_seed(seed * 1_000_003 - 1)
+    latents, captions = [], []
+    for start in tqdm(range(0, clips, 32), disable=not progress, desc="encode latent pool"):
+        drawn = sample_clips(min(32, clips - start), frames, generator)
+        latents.append(encode_videos(vae, drawn.videos))
+        captions += drawn.captions
+    return torch.cat(latents), captions
 
 
 class _Denoiser(nn.Module):
@@ -384,6 +405,9 @@ def train_denoiser(
     model = _Denoiser(unet, build_text_encoder(len(tokenizer)))
     noise_schedule = DDPMScheduler.from_config(build_scheduler(config.prediction_type).config)
     token_cache: dict[str, torch.Tensor] = {}
+    if config.latent_pool:
+        pool, pool_captions = encode_pool(vae, config.latent_pool, config.frames, config.seed,
+                                          progress=progress)  # fmt: skip
 
     def tokens(captions: list[str]) -> torch.Tensor:
         for caption in set(captions) - token_cache.keys():
@@ -395,12 +419,17 @@ def train_denoiser(
 
     def loss_fn(step: int) -> torch.Tensor:
         generator = _generator(config.seed, step)
-        clips = sample_clips(config.batch, config.frames, generator)
-        x0 = encode_videos(vae, clips.videos)  # "b 4 f 8 8"
+        if config.latent_pool:
+            pick = torch.randint(0, config.latent_pool, (config.batch,), generator=generator)
+            x0, batch_captions = pool[pick], [pool_captions[i] for i in pick.tolist()]
+        else:
+            clips = sample_clips(config.batch, config.frames, generator)
+            x0, batch_captions = encode_videos(vae, clips.videos), clips.captions
+        # x0: "b 8 f 8 8"
         noise = torch.randn(x0.shape, generator=generator)
         t = torch.randint(0, 1000, (config.batch,), generator=generator)
         drop = torch.rand(config.batch, generator=generator) < config.caption_dropout
-        captions = ["" if d else c for d, c in zip(drop.tolist(), clips.captions)]
+        captions = ["" if d else c for d, c in zip(drop.tolist(), batch_captions)]
         context = model.text_encoder(tokens(captions))[0]  # "b L D"
         noisy = noise_schedule.add_noise(x0, noise, t)
         target = diffusion_target(config.prediction_type, noise_schedule, x0, noise, t)
