@@ -8,7 +8,9 @@ from vstar_lite.tiny.evaluate import (
     attention_structure,
     autoencoder_agreement,
     generate_grid,
+    paired_difference,
     real_clip_attention,
+    synopsis_quarter_scores,
     synopsis_quarters,
 )
 from vstar_lite.tiny.parts import (
@@ -41,6 +43,25 @@ def test_synopsis_quarters_read_the_first_and_last_state():
     assert stuck["first"][0] == 1.0 and stuck["last"][0] == 0.0
     with pytest.raises(ValueError, match="num_frames must be >= 8"):
         synopsis_quarters(first[:, :, :4], synopsis)
+
+
+def test_paired_difference_is_shown_only_when_its_interval_excludes_zero():
+    base = [0.1, 0.5, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4]
+    better = [v + 0.1 for v in base]  # every pair improves by 0.1
+    mean, low, high = paired_difference(better, base)
+    assert mean == pytest.approx(0.1) and low == pytest.approx(0.1) and high == pytest.approx(0.1)
+    noisy = [v + (0.2 if i % 2 else -0.2) for i, v in enumerate(base)]  # no net change
+    mean, low, high = paired_difference(noisy, base)
+    assert low < 0 < high and mean == pytest.approx(0.0, abs=1e-12)
+    with pytest.raises(ValueError, match="must be paired"):
+        paired_difference(base, base[:-1])
+
+
+def test_synopsis_quarter_scores_give_the_values_behind_the_interval():
+    synopsis = load_synopses()["tiny_red_to_blue"]
+    first = sample_clips(3, 16, 1, **parse_caption(synopsis.sub_prompts[0])).videos
+    per_video = synopsis_quarter_scores(first, synopsis)
+    assert per_video == {"first": [1.0, 1.0, 1.0], "last": [0.0, 0.0, 0.0]}
 
 
 @pytest.fixture(scope="module")

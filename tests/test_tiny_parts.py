@@ -117,8 +117,9 @@ def test_autoencoder_stage_exports_a_scaled_autoencoderkl(autoencoder_dir):
     assert latents.shape == (1, LATENT_CHANNELS, 8, 8)
 
 
-TINY_RUN = dict(steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1,
-                latent_pool=4)
+TINY_RUN = dict(
+    steps=3, batch=2, frames=4, log_every=1, checkpoint_every=1, warmup=1, latent_pool=4
+)
 
 
 def _weights(folder):

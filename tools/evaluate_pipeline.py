@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -29,18 +31,25 @@ from vstar_lite.tiny.evaluate import (
     autoencoder_agreement,
     generate_grid,
     real_clip_attention,
-    synopsis_quarters,
+    synopsis_quarter_scores,
 )
-from vstar_lite.tiny.measure import CLIP_SCORES, score_clips, summarize
+from vstar_lite.tiny.measure import CLIP_SCORES, bootstrap_interval, score_clips, summarize
 from vstar_lite.tiny.world import parse_caption, sample_clips
 from vstar_lite.vsp import load_synopses
 
 SYNOPSES = ("tiny_red_to_blue", "tiny_traffic_light", "tiny_dusk")
-TAR_SETTINGS = {
+TAR_SETTINGS = {  # the long-video sweep (supplement G.3: sigma 1 at full width, 8 at half)
     "TAR {0: 1, 1: 8}": {0: 1.0, 1: 8.0},
     "TAR {0: 2, 1: 8}": {0: 2.0, 1: 8.0},
     "TAR {0: 4, 1: 8}": {0: 4.0, 1: 8.0},
 }
+SHORT_SWEEP = {  # the training-length sweep (supplement G.6: one level at sigma 8 or 1; two at 1)
+    "TAR {0: 8}": {0: 8.0},
+    "TAR {0: 4}": {0: 4.0},
+    "TAR {0: 1}": {0: 1.0},
+    "TAR {0: 1, 1: 1}": {0: 1.0, 1: 1.0},
+}
+LONG_TAR = {0: 1.0, 1: 8.0}
 
 
 def real_clips(captions, seeds, num_frames):
@@ -60,6 +69,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--sweep", nargs="*", default=list(TAR_SETTINGS), choices=list(TAR_SETTINGS)
     )
+    parser.add_argument(
+        "--short-sweep", nargs="*", default=list(SHORT_SWEEP), choices=list(SHORT_SWEEP)
+    )
     parser.add_argument("--skip-long", action="store_true")
     parser.add_argument("--skip-long-vsp-baseline", action="store_true")
     parser.add_argument(
@@ -77,8 +89,10 @@ def main(argv: list[str] | None = None) -> None:
     pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
     seeds = list(range(args.seeds))
     captions = list(BENCHMARK_CAPTIONS)
-    report: dict = {"seeds": seeds, "captions": captions, "guidance": pipe.default_guidance,
-                    "steps": pipe.default_steps, "vsp_seeds": args.vsp_seeds}  # fmt: skip
+    command = ["python", "tools/evaluate_pipeline.py", *(sys.argv[1:] if argv is None else argv)]
+    report: dict = {"command": shlex.join(command), "seeds": seeds, "captions": captions,
+                    "guidance": pipe.default_guidance, "steps": pipe.default_steps,
+                    "vsp_seeds": args.vsp_seeds}  # fmt: skip
     began = time.perf_counter()
     report["autoencoder"] = autoencoder_agreement(pipe.vae)
     conditions: dict[str, dict] = {}
@@ -88,9 +102,11 @@ def main(argv: list[str] | None = None) -> None:
         videos = generate_grid(pipe, captions, seeds, num_frames=num_frames, tar=tar,
                                guidance=guidance)  # fmt: skip
         real = real_clips(captions, seeds, num_frames)
+        rows = score_clips(videos, captions * len(seeds))
         conditions[name] = {
             "frames": num_frames,
-            "generated": summarize(score_clips(videos, captions * len(seeds))),
+            "generated": summarize(rows),
+            "videos": {s: [round(getattr(r, s), 5) for r in rows] for s in CLIP_SCORES},
             "real": summarize(score_clips(real, captions * len(seeds))),
             "seconds": time.perf_counter() - start,
             "seeds": len(seeds),
@@ -99,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
               f"{conditions[name]['generated']['correct']}", flush=True)  # fmt: skip
 
     run("16 frames", 16)
+    for name in args.short_sweep:
+        run(f"16 frames, {name}", 16, TARConfig(SHORT_SWEEP[name]))
     for scale in args.guidance_sweep:
         run(f"16 frames, guidance {scale:g}", 16, guidance=scale)
     for other in args.compare:
@@ -114,14 +132,28 @@ def main(argv: list[str] | None = None) -> None:
     synopses = load_synopses()
     vsp: dict[str, dict] = {}
 
-    def run_vsp(label: str, num_frames: int, tar=None) -> None:
+    def run_vsp(label: str, num_frames: int, tar=None, *, single: bool = False) -> None:
+        """Every synopsis, ``--vsp-seeds`` videos; ``single``: its first sub-prompt on every
+        frame instead (the baseline: one prompt, as without VSP)."""
         for name in SYNOPSES:
-            videos = generate_grid(pipe, seeds=range(args.vsp_seeds), synopsis=name,
-                                   num_frames=num_frames, tar=tar)  # fmt: skip
-            vsp.setdefault(label, {})[name] = synopsis_quarters(videos, synopses[name])
+            if single:
+                first = [synopses[name].sub_prompts[0]]
+                videos = generate_grid(pipe, first, range(args.vsp_seeds), num_frames=num_frames,
+                                       tar=tar)  # fmt: skip
+            else:
+                videos = generate_grid(pipe, seeds=range(args.vsp_seeds), synopsis=name,
+                                       num_frames=num_frames, tar=tar)  # fmt: skip
+            per_video = synopsis_quarter_scores(videos, synopses[name])
+            vsp.setdefault(label, {})[name] = {
+                **{k: bootstrap_interval(v) for k, v in per_video.items()},
+                "videos": {k: [round(x, 5) for x in v] for k, v in per_video.items()},
+            }
         print(f"VSP {label}: {vsp[label]}", flush=True)
 
+    run_vsp("16 frames, first sub-prompt", 16, single=True)
     run_vsp("16 frames", 16)
+    run_vsp("16 frames, TAR {0: 1, 1: 8}, first sub-prompt", 16, TARConfig(LONG_TAR), single=True)
+    run_vsp("16 frames, VSP + TAR {0: 1, 1: 8}", 16, TARConfig(LONG_TAR))
     if not args.skip_long:
         long_seeds = list(range(args.long_seeds or args.seeds))
         run(f"{args.long} frames", args.long, seeds=long_seeds)
@@ -129,8 +161,9 @@ def main(argv: list[str] | None = None) -> None:
             run(f"{args.long} frames, {name}", args.long, TARConfig(TAR_SETTINGS[name]),
                 seeds=long_seeds)  # fmt: skip
         if not args.skip_long_vsp_baseline:
+            run_vsp(f"{args.long} frames, first sub-prompt", args.long, single=True)
             run_vsp(f"{args.long} frames", args.long)
-        run_vsp(f"{args.long} frames, TAR {{0: 1, 1: 8}}", args.long, TARConfig({0: 1.0, 1: 8.0}))
+        run_vsp(f"{args.long} frames, VSP + TAR {{0: 1, 1: 8}}", args.long, TARConfig(LONG_TAR))
     attention = {}
     for frames in (16, args.long):
         real = real_clips(captions[:4], [0], frames)
@@ -164,7 +197,8 @@ def markdown(report: dict, folder: Path) -> str:
     lines = [
         f"# The tiny model's report: `{folder.name}`",
         "",
-        f"Written by `python tools/evaluate_pipeline.py {folder}` ({report['minutes']:.0f} min on "
+        f"Written by `{report.get('command', f'python tools/evaluate_pipeline.py {folder}')}` "
+        f"({report['minutes']:.0f} min on "
         f"2 CPU cores). {len(report['captions'])} benchmark captions x {len(report['seeds'])} seeds"
         f" = {n} videos per condition, DDIM {report['steps']} steps (eta 0), guidance "
         f"{report['guidance']:g}. Each cell: mean [95% bootstrap interval over videos]. Real "

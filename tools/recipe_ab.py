@@ -80,7 +80,8 @@ def write_markdown(results: dict, path: Path, seeds: int) -> None:
         "",
         "Written by `python tools/recipe_ab.py` (torch "
         f"{torch.__version__}, 2 CPU cores). Every variant: the same autoencoder, the same "
-        "training clips (seed 0, a pool of 4096 clips encoded once), batch 8 x 16 frames, AdamW with warm-up and cosine decay, "
+        "training clips (seed 0, a pool of 4096 clips encoded once), batch 8 x 16 frames, "
+        "AdamW with warm-up and cosine decay, "
         f"EMA; scored on 12 benchmark captions x {seeds} seeds at 16 frames, DDIM 25 steps, "
         "guidance 4. Each cell: mean [95% bootstrap interval over videos].",
         "",

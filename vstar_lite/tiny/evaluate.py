@@ -23,7 +23,9 @@ __all__ = [
     "generate_grid",
     "real_clip_attention",
     "reconstruct",
+    "paired_difference",
     "score_pipeline",
+    "synopsis_quarter_scores",
     "synopsis_quarters",
 ]
 
@@ -84,7 +86,14 @@ def synopsis_quarters(
     """How far videos ``"b 3 f h w"`` of ``synopsis`` show its first sub-prompt in their first
     quarter of frames and its last sub-prompt in their last quarter: the fraction of those frames
     that are *correct* for that sub-prompt (colour, shape and background), mean and 95% interval
-    over videos."""
+    over videos (per video: :func:`synopsis_quarter_scores`)."""
+    per_video = synopsis_quarter_scores(videos, synopsis)
+    return {name: bootstrap_interval(values) for name, values in per_video.items()}
+
+
+def synopsis_quarter_scores(videos: torch.Tensor, synopsis: Synopsis) -> dict[str, list[float]]:
+    """Per video, the fractions of :func:`synopsis_quarters`: ``{"first": [...], "last": [...]}``
+    (the first and the last quarter's frames that are correct for the first and last sub-prompt)."""
     f = videos.shape[2]
     quarter = max(1, f // 4)
     out = {}
@@ -96,9 +105,20 @@ def synopsis_quarters(
         part = videos[:, :, frames]
         if part.shape[2] < 2:
             raise ValueError(f"num_frames must be >= 8 to score quarters, got {f}")
-        rows = score_clips(part, [text] * part.shape[0])
-        out[name] = bootstrap_interval([r.correct for r in rows])
+        out[name] = [r.correct for r in score_clips(part, [text] * part.shape[0])]
     return out
+
+
+def paired_difference(
+    a: Sequence[float], b: Sequence[float], resamples: int = 2000, seed: int = 0
+) -> tuple[float, float, float]:
+    """``(mean, low, high)`` of ``a - b`` over paired videos (same captions and seeds, two
+    conditions) with its 95% bootstrap interval: a difference is *shown* only when the interval
+    excludes 0. Pairing removes what the two conditions share (caption, starting noise)."""
+    if len(a) != len(b) or not len(a):
+        raise ValueError(f"a and b must be paired, non-empty lists, got {len(a)} and {len(b)}")
+    diff = torch.as_tensor(a, dtype=torch.float64) - torch.as_tensor(b, dtype=torch.float64)
+    return bootstrap_interval(diff, resamples, seed)
 
 
 def reconstruct(vae, videos: torch.Tensor, chunk: int = 256) -> torch.Tensor:
