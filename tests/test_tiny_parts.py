@@ -27,6 +27,7 @@ from vstar_lite.tiny.parts import (
 from vstar_lite.tiny.training import (
     AutoencoderConfig,
     DenoiserConfig,
+    cached_pool,
     encode_pool,
     save_pipeline,
     train_autoencoder,
@@ -147,6 +148,23 @@ def test_the_latent_pool_holds_the_encoded_clips_of_the_world(autoencoder_dir):
     again, _ = encode_pool(vae, 3, 4, seed=0)
     torch.testing.assert_close(latents, again, atol=0, rtol=0)
     assert not torch.equal(latents, encode_pool(vae, 3, 4, seed=1)[0])
+
+
+def test_a_cached_pool_is_reused_only_for_the_same_encoder_and_settings(autoencoder_dir, tmp_path):
+    from diffusers import AutoencoderKL
+
+    vae = AutoencoderKL.from_pretrained(autoencoder_dir).eval()
+    config = DenoiserConfig(**TINY_RUN)
+    cache = tmp_path / "pool.pt"
+    latents, captions = cached_pool(vae, autoencoder_dir, config, cache, progress=False)
+    stored = torch.load(cache, weights_only=True)
+    stored["latents"].zero_()  # a marker: a reused cache hands these zeros back
+    torch.save(stored, cache)
+    reused, _ = cached_pool(vae, autoencoder_dir, config, cache, progress=False)
+    assert not reused.any()
+    other = DenoiserConfig(**{**TINY_RUN, "seed": 3})  # another seed: encoded afresh
+    fresh, _ = cached_pool(vae, autoencoder_dir, other, cache, progress=False)
+    assert fresh.any() and not torch.equal(fresh, latents)
 
 
 def test_denoiser_training_without_a_pool_encodes_fresh_clips(autoencoder_dir, tmp_path):

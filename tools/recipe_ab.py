@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> None:
         config = replace(base, **VARIANTS[name])
         run = Path(args.out) / _slug(name)
         began = time.perf_counter()
-        folder = train_denoiser(config, run, args.autoencoder, progress=False)
+        folder = train_denoiser(config, run, args.autoencoder, progress=False,
+                                pool_cache=Path(args.out) / "latent_pool.pt")  # fmt: skip
         curve = read_curve(run / "curves.csv")
         pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
         started = time.perf_counter()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import hashlib
 import json
 import math
 import time
@@ -358,6 +359,31 @@ def encode_videos(vae: AutoencoderKL, videos: torch.Tensor) -> torch.Tensor:
     return latents.unflatten(0, (b, -1)).permute(0, 2, 1, 3, 4)  # "b c f h w"
 
 
+def _autoencoder_digest(vae_dir: Path) -> str:
+    """A short hash of an autoencoder folder's weights: a cached pool belongs to one encoder."""
+    digest = hashlib.sha256()
+    for path in sorted(vae_dir.glob("*.safetensors")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cached_pool(
+    vae: AutoencoderKL, vae_dir: Path, config: DenoiserConfig, cache: Path, *, progress: bool
+) -> tuple[torch.Tensor, list[str]]:
+    """:func:`encode_pool` for ``config``, read from ``cache`` when that file holds the pool of
+    the same autoencoder, size, length and seed, else encoded and written there."""
+    key = f"{_autoencoder_digest(vae_dir)}-{config.latent_pool}-{config.frames}-{config.seed}"
+    if cache.is_file():
+        stored = torch.load(cache, weights_only=True)
+        if stored.get("key") == key:
+            return stored["latents"], list(stored["captions"])
+    latents, captions = encode_pool(vae, config.latent_pool, config.frames, config.seed,
+                                    progress=progress)  # fmt: skip
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"key": key, "latents": latents, "captions": captions}, cache)
+    return latents, captions
+
+
 def encode_pool(
     vae: AutoencoderKL, clips: int, frames: int, seed: int, *, progress: bool = False
 ) -> tuple[torch.Tensor, list[str]]:
@@ -388,10 +414,13 @@ def train_denoiser(
     resume: bool = True,
     progress: bool = True,
     stop_after: int | None = None,
+    pool_cache: str | Path | None = None,
 ) -> Path:
     """Stage 2 into ``out``: trains UNet and text encoder on the frozen autoencoder in the folder
     ``autoencoder`` (an ``AutoencoderKL`` folder, or a pipeline folder with ``vae/``) and exports
-    a diffusers pipeline folder ``out/pipeline``. Returns that folder."""
+    a diffusers pipeline folder ``out/pipeline``. Returns that folder. The encoded latent pool is
+    kept in ``pool_cache`` (default ``out/latent_pool.pt``) so that a resumed run, or another
+    run on the same autoencoder, does not encode it again."""
     out = Path(out)
     vae_dir = Path(autoencoder)
     vae_dir = vae_dir / "vae" if (vae_dir / "vae" / "config.json").is_file() else vae_dir
@@ -406,8 +435,8 @@ def train_denoiser(
     noise_schedule = DDPMScheduler.from_config(build_scheduler(config.prediction_type).config)
     token_cache: dict[str, torch.Tensor] = {}
     if config.latent_pool:
-        pool, pool_captions = encode_pool(vae, config.latent_pool, config.frames, config.seed,
-                                          progress=progress)  # fmt: skip
+        cache = Path(pool_cache) if pool_cache is not None else out / "latent_pool.pt"
+        pool, pool_captions = cached_pool(vae, vae_dir, config, cache, progress=progress)
 
     def tokens(captions: list[str]) -> torch.Tensor:
         for caption in set(captions) - token_cache.keys():
