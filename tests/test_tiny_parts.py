@@ -226,3 +226,17 @@ def test_a_tiny_pipeline_refuses_words_outside_its_grammar_before_sampling(folde
     assert pipe.is_tiny
     with pytest.raises(ValueError, match="unknown word 'elephant'"):
         pipe("a red elephant moves right on a dark background", num_frames=4, progress=False)
+
+
+def test_loading_a_course_folder_is_quiet_and_restores_logging(folder, capfd):
+    from diffusers.utils import logging as diffusers_logging
+
+    diffusers_logging.set_verbosity_info()
+    try:
+        VSTARPipeline.from_pretrained(folder, device="cpu")
+        captured = capfd.readouterr()
+        assert captured.err == "" and captured.out == ""
+        assert diffusers_logging.get_verbosity() == diffusers_logging.INFO
+        assert diffusers_logging.is_progress_bar_enabled()
+    finally:
+        diffusers_logging.set_verbosity_warning()

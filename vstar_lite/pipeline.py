@@ -29,7 +29,7 @@ import contextlib
 import inspect
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -116,6 +116,28 @@ def _folder_settings(model_id: str) -> dict[str, Any]:
 
     path = Path(model_id) / LAYOUT_FILE
     return json.loads(path.read_text()) if path.is_file() else {}
+
+
+@contextlib.contextmanager
+def _quiet_loading() -> Iterator[None]:
+    """Load a local course folder without diffusers' and transformers' progress bars, notes and
+    warnings (its own deprecation note, "accelerate not found"): they say nothing about a folder
+    the course wrote itself, and they would land in every notebook's stored output. Restores
+    both libraries' verbosity and progress-bar settings afterwards."""
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    saved = [(lib, lib.get_verbosity(), lib.is_progress_bar_enabled())
+             for lib in (diffusers_logging, transformers_logging)]  # fmt: skip
+    for lib, _, _ in saved:
+        lib.set_verbosity_error()
+        lib.disable_progress_bar()
+    try:
+        yield
+    finally:
+        for lib, verbosity, bars in saved:
+            lib.set_verbosity(verbosity)
+            (lib.enable_progress_bar if bars else lib.disable_progress_bar)()
 
 
 def _resolve_dtype(dtype: torch.dtype | str | None, device: torch.device) -> torch.dtype:
@@ -243,9 +265,13 @@ class VSTARPipeline:
         else:
             if preset is not None and preset.variant and dtype == torch.float16:
                 kwargs.setdefault("variant", preset.variant)
+            quiet = contextlib.nullcontext()
             if Path(model_id).is_dir():
                 kwargs.setdefault("local_files_only", True)
-            pipe = DiffusionPipeline.from_pretrained(model_id, **_dtype_kwarg(dtype), **kwargs)
+                if _folder_settings(model_id):  # written by vstar-lite train
+                    quiet = _quiet_loading()
+            with quiet:
+                pipe = DiffusionPipeline.from_pretrained(model_id, **_dtype_kwarg(dtype), **kwargs)
         missing = [
             part
             for part in ("tokenizer", "text_encoder", "unet", "vae", "scheduler")
