@@ -10,9 +10,11 @@ from vstar_lite.tiny.evaluate import (
     generate_grid,
     paired_difference,
     real_clip_attention,
+    real_clips,
     synopsis_quarter_scores,
     synopsis_quarters,
 )
+from vstar_lite.tiny.measure import score_clips
 from vstar_lite.tiny.parts import (
     build_autoencoder,
     build_scheduler,
@@ -43,6 +45,17 @@ def test_synopsis_quarters_read_the_first_and_last_state():
     assert stuck["first"][0] == 1.0 and stuck["last"][0] == 0.0
     with pytest.raises(ValueError, match="num_frames must be >= 8"):
         synopsis_quarters(first[:, :, :4], synopsis)
+
+
+def test_real_clips_follow_generate_grids_order_and_their_captions():
+    captions = list(BENCHMARK_CAPTIONS[:3])
+    clips = real_clips(captions, seeds=(0, 1), num_frames=16)
+    assert clips.shape == (6, 3, 16, 32, 32)
+    rows = score_clips(clips, captions * 2)  # seed-major: seed 0's three captions, then seed 1's
+    assert all(r.correct == 1.0 for r in rows)
+    longer = real_clips(captions, seeds=(0, 1), num_frames=24)
+    torch.testing.assert_close(longer[:, :, :16], clips, atol=0, rtol=0)
+    assert not torch.equal(clips[0], clips[3])  # another seed, another clip
 
 
 def test_paired_difference_is_shown_only_when_its_interval_excludes_zero():

@@ -22,7 +22,6 @@ import sys
 import time
 from pathlib import Path
 
-import torch
 from vstar_lite.pipeline import VSTARPipeline
 from vstar_lite.tar import TARConfig
 from vstar_lite.tiny.evaluate import (
@@ -31,10 +30,10 @@ from vstar_lite.tiny.evaluate import (
     autoencoder_agreement,
     generate_grid,
     real_clip_attention,
+    real_clips,
     synopsis_quarter_scores,
 )
 from vstar_lite.tiny.measure import CLIP_SCORES, bootstrap_interval, score_clips, summarize
-from vstar_lite.tiny.world import parse_caption, sample_clips
 from vstar_lite.vsp import load_synopses
 
 SYNOPSES = ("tiny_red_to_blue", "tiny_traffic_light", "tiny_dusk")
@@ -50,13 +49,6 @@ SHORT_SWEEP = {  # the training-length sweep (supplement G.6: one level at sigma
     "TAR {0: 1, 1: 1}": {0: 1.0, 1: 1.0},
 }
 LONG_TAR = {0: 1.0, 1: 8.0}
-
-
-def real_clips(captions, seeds, num_frames):
-    """One real clip per (seed, caption), in the order of ``generate_grid``."""
-    videos = [sample_clips(1, num_frames, 50_000 + 100 * s + i, **parse_caption(c)).videos
-              for s in seeds for i, c in enumerate(captions)]  # fmt: skip
-    return torch.cat(videos)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -22,6 +22,7 @@ __all__ = [
     "benchmark_captions",
     "generate_grid",
     "real_clip_attention",
+    "real_clips",
     "reconstruct",
     "paired_difference",
     "score_pipeline",
@@ -63,6 +64,20 @@ def generate_grid(
             result = pipe(list(prompts), num_frames=num_frames, tar=tar, seed=seed,
                           guidance=guidance, progress=False)  # fmt: skip
         videos.append(result.videos)
+    return torch.cat(videos)
+
+
+def real_clips(
+    captions: Sequence[str], seeds: Sequence[int] = (0, 1, 2), num_frames: int = 16
+) -> torch.Tensor:
+    """Real clips ``"(s b) 3 f h w"``, one per (seed, caption) in the order of
+    :func:`generate_grid`: the reference that generated videos of the same captions and seeds are
+    compared with. Clip ``i`` of seed ``s`` is drawn from world seed ``50_000 + 100 s + i``, so a
+    longer clip of one (seed, caption) starts with the shorter one."""
+    from vstar_lite.tiny.world import sample_clips
+
+    videos = [sample_clips(1, num_frames, 50_000 + 100 * s + i, **parse_caption(c)).videos
+              for s in seeds for i, c in enumerate(captions)]  # fmt: skip
     return torch.cat(videos)
 
 
