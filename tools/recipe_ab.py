@@ -100,7 +100,7 @@ def write_markdown(results: dict, path: Path, seeds: int) -> None:
         "`correct`: fraction of frames with the caption's colour and shape on its background; "
         "`direction`: fraction of steps along the caption's direction (bounces allowed); "
         "`teleports`: fraction of steps over 3 px; `change_ratio`: frame-to-frame change over "
-        "that of real clips (1 = real); `speed`: median step, px per frame (real clips: 1.23). "
+        "that of real clips (1 = real); `speed`: median step, px per frame. "
         "The losses of different targets are not comparable with each other.",
         "",
     ]
