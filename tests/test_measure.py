@@ -6,6 +6,7 @@ from vstar_lite.tiny.measure import (
     CLIP_SCORES,
     TELEPORT,
     bootstrap_interval,
+    frame_letters,
     read_frames,
     score_clips,
     summarize,
@@ -61,6 +62,22 @@ def test_shape_is_read_from_the_fill_of_the_bounding_box():
     fill = frames.fill.nanmean(dim=1)
     square = torch.tensor([s == "square" for s in clips.params.shape])
     assert fill[square].min() > 0.97 and fill[~square].max() < 0.85
+
+
+def test_frame_letters_spell_colour_and_shape_and_mark_empty_frames():
+    red = sample_clips(1, 3, seed=1, colour="red", shape="circle").videos
+    blue = sample_clips(1, 3, seed=1, colour="blue", shape="square").videos
+    video = torch.cat(
+        [red, blue], dim=2
+    )  # "1 3 6 h w": three red-circle frames, three blue squares
+    video[:, :, 1] = video[:, :, 1].mean(dim=(-1, -2), keepdim=True).mean(dim=1, keepdim=True)
+    assert frame_letters(video) == ["r.rBBB"]  # frame 1 made a flat grey: no shape
+
+
+def test_fmt_rounds_without_negative_zero():
+    from vstar_lite.utils import fmt
+
+    assert fmt(-0.0001) == "0.00" and fmt(2.345, 1) == "2.3" and fmt(-1.5) == "-1.50"
 
 
 def test_wrong_shape_colour_or_background_is_not_correct():

@@ -192,16 +192,21 @@ def test_train_command_trains_and_resumes(tmp_path):
     autoencoder = tmp_path / "vae"
     build_autoencoder().save_pretrained(autoencoder)
     out = tmp_path / "run"
-    common = ("--out", str(out), "--autoencoder", str(autoencoder), "--batch", "1", "--no-progress")
+    common = ("--out", str(out), "--autoencoder", str(autoencoder), "--batch", "1", "--no-progress",
+              "--latent-pool", "2")  # fmt: skip
     first = run_cli("train", "--steps", "2", *common)
     assert first.returncode == 0, first.stderr
     assert (out / "pipeline" / "model_index.json").exists() and (out / "checkpoint.pt").exists()
+    assert (out / "latent_pool.pt").exists()  # encoded once, reused on resume
     more = run_cli("train", "--steps", "3", *common)
     assert more.returncode == 0, more.stderr
     assert (out / "curves.csv").read_text().splitlines()[-1].startswith("3,")
     bad = run_cli("train", "--steps", "0", *common)
     assert bad.returncode == 2 and "steps must be an int >= 1, got 0" in bad.stderr
     assert "Traceback" not in bad.stderr
+    pool = run_cli("train", "--steps", "3", *common[:-2], "--latent-pool", "-1")
+    assert pool.returncode == 2
+    assert "latent_pool must be an int in [0, 65536], got -1" in pool.stderr
 
 
 def test_sampling_benchmark_prints_a_row_per_frame_count():

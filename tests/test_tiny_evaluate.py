@@ -115,3 +115,15 @@ def test_real_clip_attention_has_one_map_per_level_and_step(pipe):
         torch.testing.assert_close(value.sum(-1), torch.ones(6, dtype=value.dtype))
     structure = attention_structure(maps)
     assert structure[0]["uniform"] == pytest.approx(1 / 6)
+
+
+def test_real_clip_attention_under_tar_follows_its_step_limit(pipe):
+    from vstar_lite.tar import TARConfig, diagonalness
+
+    clips = sample_clips(2, 6, 0)
+    plain = real_clip_attention(pipe, clips.videos, clips.captions)
+    tar = TARConfig({0: 0.5}, until_step=0)
+    nursed = real_clip_attention(pipe, clips.videos, clips.captions, tar=tar)
+    assert diagonalness(nursed[(0, 0)]) > diagonalness(plain[(0, 0)]) + 0.02  # step 0: TAR on
+    for level in (0, 1):  # step 1: TAR off again, the same noise: the same maps
+        torch.testing.assert_close(nursed[(level, 1)], plain[(level, 1)])

@@ -75,7 +75,7 @@ def _train(args: argparse.Namespace) -> int:
     preset = PRESETS[args.preset]
     overrides = {
         name: getattr(args, name)
-        for name in ("layout", "prediction_type", "steps", "batch", "lr", "seed")
+        for name in ("layout", "prediction_type", "steps", "batch", "lr", "seed", "latent_pool")
         if getattr(args, name) is not None
     }
     try:
@@ -133,6 +133,11 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--steps", type=int, help="stage 2 optimizer steps")
     parser.add_argument("--batch", type=int, help="clips per step (stage 2)")
+    parser.add_argument(
+        "--latent-pool",
+        type=int,
+        help="clips encoded once for stage 2 (default 4096; 0: fresh clips at every step)",
+    )
     parser.add_argument("--lr", type=float, help="peak learning rate (stage 2)")
     parser.add_argument("--seed", type=int, help="seed of the weights and of the data stream")
     parser.add_argument("--threads", type=int, help="torch CPU threads")

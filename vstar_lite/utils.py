@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["seed_everything", "notebook_setup"]
+__all__ = ["fmt", "seed_everything", "notebook_setup"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -31,3 +31,8 @@ def notebook_setup(seed: int = 0) -> str:
     seed_everything(seed)
     use_png_figures()
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def fmt(value: float, digits: int = 2) -> str:
+    """``value`` rounded to ``digits`` decimals for printing, never as ``-0.00``."""
+    return f"{round(float(value), digits) + 0.0:.{digits}f}"

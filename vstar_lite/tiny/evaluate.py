@@ -186,11 +186,16 @@ def autoencoder_agreement(vae, clips: int = 96, num_frames: int = 16, seed: int 
 
 @torch.no_grad()
 def real_clip_attention(
-    pipe, videos: torch.Tensor, captions: Sequence[str], seed: int = 0
+    pipe,
+    videos: torch.Tensor,
+    captions: Sequence[str],
+    seed: int = 0,
+    tar: TARConfig | None = None,
 ) -> dict[tuple[int, int], torch.Tensor]:
     """Temporal attention maps ``{(level, step): "f f"}`` of real clips ``"b 3 f h w"``: for
     every step of the pipeline's DDIM schedule, the clips' latents are noised to that step's
-    timestep (fresh noise per step) and denoised once with their captions, conditional only."""
+    timestep (fresh noise per step) and denoised once with their captions, conditional only;
+    with ``tar``, under TAR (its step limit counts these steps)."""
     from vstar_lite.diffusers_hooks import enable_vstar
     from vstar_lite.tiny.training import encode_videos
 
@@ -199,7 +204,7 @@ def real_clip_attention(
     scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config)
     scheduler.set_timesteps(pipe.default_steps)
     generator = torch.Generator().manual_seed(seed)
-    with enable_vstar(pipe.unet, capture=True) as handle:
+    with enable_vstar(pipe.unet, tar, capture=True) as handle:
         for t in scheduler.timesteps:
             noise = torch.randn(x0.shape, generator=generator).to(x0)
             pipe.unet(scheduler.add_noise(x0, noise, t.expand(x0.shape[0])), t,

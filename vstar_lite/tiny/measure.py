@@ -65,6 +65,7 @@ __all__ = [
     "FrameReadout",
     "VideoScores",
     "bootstrap_interval",
+    "frame_letters",
     "frame_state_match",
     "read_frames",
     "real_frame_change",
@@ -380,6 +381,16 @@ def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScore
             )
         )
     return rows
+
+
+def frame_letters(videos: torch.Tensor) -> list[str]:
+    """The read-out of every frame as one letter, a line per video ``"b 3 f h w"``: the colour's
+    initial, lower case for a circle and upper case for a square, ``.`` where no shape is found
+    (``"rrrrPPPbbb"``: a red circle, then a purple square, then a blue circle)."""
+    frames = read_frames(videos)
+    return ["".join("." if c is None else (c[0].upper() if s == "square" else c[0])
+                    for c, s in zip(colours, shapes))
+            for colours, shapes in zip(frames.colour, frames.shape)]  # fmt: skip
 
 
 def bootstrap_interval(
