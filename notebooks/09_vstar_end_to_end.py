@@ -165,11 +165,11 @@ grid = torch.stack([videos[(name, 16)][s] for s in range(2) for name in CONDITIO
 show_video(video_grid(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
-# And at 64 frames, four times the training length (seed 0; same column order; every second
+# And at 64 frames, four times the training length (seed 0; same column order; every fourth
 # frame, to keep the notebook small):
 
 # %%
-grid = torch.stack([videos[(name, 64)][0, :, ::2] for name in CONDITIONS])  # "b 3 32 h w"
+grid = torch.stack([videos[(name, 64)][0, :, ::4] for name in CONDITIONS])  # "b 3 16 h w"
 show_video(video_grid(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
@@ -295,7 +295,7 @@ recorded_table(64)
 
 # %% [markdown]
 # One caption at 64 frames, without and with the recommended TAR (left: baseline, right: TAR
-# `{0: 1, 1: 8}`; seed 0; every second frame):
+# `{0: 1, 1: 8}`; seed 0; every fourth frame):
 
 # %%
 text = captions[0]
@@ -303,7 +303,7 @@ print(text)
 pair = [generate(model, text, num_frames=64, seed=SEED)]
 with enable_vstar(model.unet, TAR_LONG):
     pair.append(generate(model, text, num_frames=64, seed=SEED))
-show_video(video_grid(torch.cat(pair)[:, :, ::2], columns=2), fps=6, scale=2, value_range=(-1, 1))
+show_video(video_grid(torch.cat(pair)[:, :, ::4], columns=2), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # ## 5. Which claims reproduce

@@ -137,7 +137,7 @@ SETTINGS = {
     },
     "tiny": {  # 32 x 32 pixels, latent 8 x 8; 25 steps, guidance 4
         "synopsis": "tiny_red_to_blue", "baseline": "first sub-prompt", "num_frames": 64,
-        "decode_chunk": 16, "fps": 12, "gif_scale": 3,
+        "decode_chunk": 16, "fps": 12, "gif_scale": 2,
     },
 }[MODEL]  # fmt: skip
 CAPTURE = True  # record temporal attention maps (section 4); False saves GPU memory

@@ -177,6 +177,30 @@ def test_denoiser_training_without_a_pool_encodes_fresh_clips(autoencoder_dir, t
         DenoiserConfig(latent_pool=-1)
 
 
+def _text_weights(folder):
+    from transformers import CLIPTextModel
+
+    encoder = CLIPTextModel.from_pretrained(folder / "text_encoder")
+    return torch.cat([p.flatten().float() for p in encoder.parameters()])
+
+
+def test_a_frozen_text_encoder_stays_at_its_initialisation(autoencoder_dir, tmp_path):
+    frozen = train_denoiser(DenoiserConfig(**TINY_RUN, text_lr=0.0), tmp_path / "f",
+                            autoencoder_dir, progress=False)  # fmt: skip
+    trained = train_denoiser(DenoiserConfig(**TINY_RUN), tmp_path / "t", autoencoder_dir,
+                             progress=False)  # fmt: skip
+    torch.manual_seed(0)  # train_denoiser's seed: the encoder it starts from
+    tokenizer = build_tokenizer()
+    build_unet()  # drawn before the text encoder, as in train_denoiser
+    start = build_text_encoder(len(tokenizer)).half().float()  # saved in fp16
+    initial = torch.cat([p.flatten() for p in start.parameters()])
+    torch.testing.assert_close(_text_weights(frozen), initial, atol=0, rtol=0)
+    assert not torch.equal(_text_weights(trained), initial)
+    assert not torch.equal(_weights(frozen), _weights(trained))  # the UNet saw other contexts
+    with pytest.raises(ValueError, match=r"text_lr must be a number in \[0, 10\]"):
+        DenoiserConfig(text_lr=-1)
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     torch.manual_seed(0)

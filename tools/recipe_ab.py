@@ -27,6 +27,9 @@ VARIANTS: dict[str, dict] = {
     "eps, lr 1e-3": {"prediction_type": "epsilon"},
     "x0, lr 2e-3": {"prediction_type": "sample", "lr": 2e-3},
     "x0, width 48/96": {"prediction_type": "sample", "width": (48, 96)},
+    "x0, text encoder frozen": {"prediction_type": "sample", "text_lr": 0.0},
+    "x0, text encoder lr x0.1": {"prediction_type": "sample", "text_lr": 0.1},
+    "x0, text encoder lr x3": {"prediction_type": "sample", "text_lr": 3.0},
 }
 COLUMNS = ("correct", "direction", "teleports", "change_ratio", "speed")
 

@@ -133,6 +133,7 @@ class DenoiserConfig:
     caption_dropout: float = 0.1
     ema: float = 0.999
     latent_pool: int = 4096
+    text_lr: float = 1.0
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -148,6 +149,8 @@ class DenoiserConfig:
             raise ValueError(
                 f"prediction_type must be one of {PREDICTION_TYPES}, got {self.prediction_type!r}"
             )
+        if not (isinstance(self.text_lr, (int, float)) and 0 <= self.text_lr <= 10):
+            raise ValueError(f"text_lr must be a number in [0, 10], got {self.text_lr!r}")
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
         if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
@@ -207,17 +210,22 @@ def _run(
     stop_after: int | None,
     desc: str,
     grad_clip: float | None = None,
+    groups: list[dict] | None = None,
 ) -> nn.Module:
     """The loop both stages share: AdamW, warm-up + cosine, gradient clipping, EMA (its decay
     ramps up as ``(1 + s) / (10 + s)`` so that short runs are not dominated by the random start),
-    resumable checkpoints and a loss curve. Returns the EMA model (the plain one when ``ema=0``)."""
+    resumable checkpoints and a loss curve. ``groups``: optimizer parameter groups, each with an
+    ``lr_scale`` (default: all of ``model``'s parameters at scale 1). Returns the EMA model (the
+    plain one when ``ema=0``)."""
     if stop_after is not None and not (
         isinstance(stop_after, int) and 0 < stop_after <= config.steps
     ):
         raise ValueError(f"stop_after must be in [1, steps={config.steps}], got {stop_after!r}")
     out.mkdir(parents=True, exist_ok=True)
     ema = copy.deepcopy(model).requires_grad_(False) if config.ema > 0 else None
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.01)
+    if groups is None:
+        groups = [{"params": list(model.parameters()), "lr_scale": 1.0}]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr, weight_decay=0.01)
     checkpoint = out / "checkpoint.pt"
     start, curve = 0, []
     if resume and checkpoint.exists():
@@ -236,7 +244,7 @@ def _run(
     )
     for step in bar:
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(config, step)
+            group["lr"] = learning_rate(config, step) * group["lr_scale"]
         loss = loss_fn(step)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -432,6 +440,12 @@ def train_denoiser(
     tokenizer = build_tokenizer()
     unet = apply_layout(no_dropout(build_unet(config.width)), config.layout)
     model = _Denoiser(unet, build_text_encoder(len(tokenizer)))
+    groups = [{"params": list(unet.parameters()), "lr_scale": 1.0}]
+    if config.text_lr > 0:
+        groups.append({"params": list(model.text_encoder.parameters()),
+                       "lr_scale": float(config.text_lr)})  # fmt: skip
+    else:
+        model.text_encoder.requires_grad_(False)
     noise_schedule = DDPMScheduler.from_config(build_scheduler(config.prediction_type).config)
     token_cache: dict[str, torch.Tensor] = {}
     if config.latent_pool:
@@ -467,7 +481,7 @@ def train_denoiser(
 
     final = _run(config, model, loss_fn, out, resume=resume, progress=progress,
                  stop_after=stop_after, desc=f"train {config.layout} denoiser",
-                 grad_clip=config.grad_clip)  # fmt: skip
+                 grad_clip=config.grad_clip, groups=groups)  # fmt: skip
     return save_pipeline(
         out / "pipeline", vae=vae, text_encoder=final.text_encoder, tokenizer=tokenizer,
         unet=final.unet, scheduler=build_scheduler(config.prediction_type), layout=config.layout,
