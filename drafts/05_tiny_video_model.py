@@ -71,8 +71,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -91,7 +97,6 @@ from diffusers import DDPMScheduler
 from diffusers.utils import logging as diffusers_logging
 from einops import rearrange, reduce
 from transformers.utils import logging as transformers_logging
-
 from vstar_lite.diffusers_hooks import SparseCausalProcessor
 from vstar_lite.paths import data_path
 from vstar_lite.pipeline import VSTARPipeline
@@ -99,6 +104,7 @@ from vstar_lite.tiny.evaluate import (
     BENCHMARK_CAPTIONS,
     autoencoder_agreement,
     generate_grid,
+    real_clips,
     reconstruct,
 )
 from vstar_lite.tiny.measure import (
@@ -157,6 +163,7 @@ print(f"seed {SEED}; device available: {device} (this notebook runs on the CPU)"
 # captions, and the parameters that drew them. `video_grid` (from `vstar_lite.viz`) lays several
 # clips out in one GIF; `draw_rows` draws chosen frames of several videos as rows of a figure,
 # and `wrap` keeps long printed lists readable.
+
 
 # %%
 def draw_rows(rows: dict[str, torch.Tensor], frames, title: str = "", size: float = 0.9):
@@ -249,6 +256,7 @@ plt.show()
 # Pick any caption and seed (the controls need a running kernel; the figure below is for the
 # start values). Changing the seed keeps the caption and redraws everything it does not name.
 
+
 # %%
 def plot_world(colour: str, shape: str, direction: str, background: str, seed: int) -> None:
     clip = sample_clips(1, 16, seed=seed, colour=colour, shape=shape, direction=direction,
@@ -297,6 +305,7 @@ explore(
 #
 # A square fills its box (fill 1), a circle `pi / 4 = 0.785` of it. The function below computes
 # the fill of one frame from these definitions; the assertion checks it against `read_frames`.
+
 
 # %%
 def soft_box_fill(frame: torch.Tensor) -> tuple[float, torch.Tensor]:
@@ -700,6 +709,7 @@ print(f"frame positions in the {len(temporal_blocks)} temporal transformers: "
 # of the branch each adds to its input: `proj_out` of every `TransformerTemporalModel`, the last
 # `Conv3d` of every `TemporalConvLayer`.
 
+
 # %%
 def live_unet(layout: str) -> torch.nn.Module:
     """A random tiny UNet of ``layout`` with every weight moved from its start value."""
@@ -974,12 +984,6 @@ print(f"sampler: {type(pipe.scheduler).__name__}, {pipe.default_steps} steps, gu
       f"{pipe.scheduler.config.beta_schedule!r} betas")  # fmt: skip
 
 
-def real_clips(captions: list[str], seeds) -> torch.Tensor:
-    """One real clip per (seed, caption), "(s b) 3 16 32 32", in the order of generate_grid."""
-    return torch.cat([sample_clips(1, 16, 50_000 + 100 * s + i, **parse_caption(c)).videos
-                      for s in seeds for i, c in enumerate(captions)])  # fmt: skip
-
-
 captions = list(BENCHMARK_CAPTIONS)
 started = time.perf_counter()
 samples = {0: generate_grid(pipe, captions, seeds=(0,))}  # seed -> "b 3 f 32 32"
@@ -1167,6 +1171,7 @@ print("exercise passed: per-frame scores and spreads ignore order; motion scores
 # `background_range(background)`, ends included. The check compares your function with
 # `score_clips` on the generated videos of section 8 and on real clips.
 
+
 # %%
 def correct_fraction(videos: torch.Tensor, captions: list[str]) -> torch.Tensor:
     """Fraction of correct frames per video, "b 3 f h w" -> "b"."""
@@ -1177,8 +1182,10 @@ def correct_fraction(videos: torch.Tensor, captions: list[str]) -> torch.Tensor:
         want = parse_caption(text)
         low, high = background_range(want["background"])
         grey = frames.clean_background[i]  # "f"
-        ok = [colour == want["colour"] and shape == want["shape"] and low <= g <= high
-              for colour, shape, g in zip(frames.colour[i], frames.shape[i], grey.tolist())]
+        ok = [
+            colour == want["colour"] and shape == want["shape"] and low <= g <= high
+            for colour, shape, g in zip(frames.colour[i], frames.shape[i], grey.tolist())
+        ]
         result.append(sum(ok) / len(ok))
     return torch.tensor(result)
     # END SOLUTION

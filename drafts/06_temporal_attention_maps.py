@@ -71,8 +71,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -87,17 +93,20 @@ from diffusers.utils import logging as diffusers_logging
 from einops import rearrange, repeat
 from IPython.display import display
 from transformers.utils import logging as transformers_logging
-
 from vstar_lite import VSTARPipeline
 from vstar_lite.attention import sparse_causal_kv
 from vstar_lite.blocks import frame_position_embedding
 from vstar_lite.diffusers_hooks import enable_vstar, find_temporal_attentions
 from vstar_lite.paths import data_path
 from vstar_lite.tar import diagonalness, gaussian_toeplitz, mean_diagonal_probability
-from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, attention_structure, real_clip_attention
+from vstar_lite.tiny.evaluate import (
+    BENCHMARK_CAPTIONS,
+    attention_structure,
+    real_clip_attention,
+    real_clips,
+)
 from vstar_lite.tiny.measure import score_clips, summarize
-from vstar_lite.tiny.world import parse_caption, sample_clips
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import fmt, notebook_setup
 from vstar_lite.viz import show_video, video_grid
 from vstar_lite.widgets import explore
 
@@ -193,14 +202,6 @@ for step in SHOW_STEPS:
 CAPTIONS = list(BENCHMARK_CAPTIONS[:4])  # the first four captions of the benchmark
 
 
-def real_clips(captions: list[str], num_frames: int, seed: int = SEED) -> torch.Tensor:
-    """One real clip per caption, "b 3 f 32 32" in [-1, 1]. A clip's path is fixed by its seed,
-    so a longer clip of the same seed starts with the shorter one."""
-    clips = [sample_clips(1, num_frames, seed=1000 * seed + i, **parse_caption(text)).videos
-             for i, text in enumerate(captions)]  # fmt: skip
-    return torch.cat(clips)
-
-
 @torch.no_grad()
 def encode(videos: torch.Tensor) -> torch.Tensor:
     """Videos "b 3 f H W" -> the UNet's latents "b c f h w" (posterior means, scaled)."""
@@ -209,7 +210,7 @@ def encode(videos: torch.Tensor) -> torch.Tensor:
     return rearrange(latents, "(b f) c h w -> b c f h w", b=videos.shape[0])
 
 
-clip = real_clips(CAPTIONS[:1], num_frames=TRAINING_FRAMES)  # "1 3 f 32 32"
+clip = real_clips(CAPTIONS[:1], (SEED,), TRAINING_FRAMES)  # "1 3 f 32 32"
 x0 = encode(clip)  # "1 c f h w"
 noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(SEED))
 text = pipe.encode_prompt(CAPTIONS[:1])  # "1 L D"
@@ -260,6 +261,7 @@ print(f"one 'f f' running mean per (level, step):        {captured / 2**20:6.2f}
 # at least 4. A uniform map is flat purple; a diagonal band shows as a bright line from top left
 # to bottom right.
 
+
 # %%
 def mean_over_steps(maps: dict) -> dict[int, torch.Tensor]:
     """{(level, step): "f f"} -> {level: "f f"}, the mean over all captured steps."""
@@ -272,8 +274,13 @@ def draw_grid(rows: list[tuple[str, dict, int]], title: str) -> None:
     panels = [[maps[(level, step)] * maps[(level, step)].shape[-1] for step in SHOW_STEPS]
               for _, maps, level in rows]  # fmt: skip
     vmax = max(4.0, max(float(m.max()) for row in panels for m in row))
-    fig, axes = plt.subplots(len(rows), len(SHOW_STEPS), squeeze=False, layout="constrained",
-                             figsize=(1.9 * len(SHOW_STEPS) + 1.0, 1.9 * len(rows) + 0.5))
+    fig, axes = plt.subplots(
+        len(rows),
+        len(SHOW_STEPS),
+        squeeze=False,
+        layout="constrained",
+        figsize=(1.9 * len(SHOW_STEPS) + 1.0, 1.9 * len(rows) + 0.5),
+    )
     for r, ((label, _, level), row) in enumerate(zip(rows, panels)):
         for c, (step, matrix) in enumerate(zip(SHOW_STEPS, row)):
             ax = axes[r, c]
@@ -291,12 +298,14 @@ def draw_grid(rows: list[tuple[str, dict, int]], title: str) -> None:
 
 
 started = time.perf_counter()
-real_16 = real_clips(CAPTIONS, TRAINING_FRAMES)  # "b 3 f 32 32", b = 4
+real_16 = real_clips(CAPTIONS, (SEED,), TRAINING_FRAMES)  # "b 3 f 32 32", b = 4
 maps_real_16 = real_clip_attention(pipe, real_16, CAPTIONS, seed=SEED)  # {(level, step): "f f"}
 print(f"{len(maps_real_16)} maps of shape {tuple(maps_real_16[(0, 0)].shape)}; "
       f"wall time: {time.perf_counter() - started:.0f} s")  # fmt: skip
-draw_grid([("real", maps_real_16, level) for level in SIDE],
-          f"real clips, {TRAINING_FRAMES} frames ({len(CAPTIONS)} captions), noised to each step")
+draw_grid(
+    [("real", maps_real_16, level) for level in SIDE],
+    f"real clips, {TRAINING_FRAMES} frames ({len(CAPTIONS)} captions), noised to each step",
+)
 plt.show()
 
 # %% [markdown]
@@ -313,8 +322,10 @@ result_16 = pipe(CAPTIONS, num_frames=TRAINING_FRAMES, seed=SEED, capture=True, 
 videos_16, maps_gen_16 = result_16.videos, result_16.capture.maps()
 print(f"videos (b 3 f h w): {tuple(videos_16.shape)}; {len(maps_gen_16)} maps; "
       f"wall time: {time.perf_counter() - started:.0f} s")  # fmt: skip
-draw_grid([("generated", maps_gen_16, level) for level in SIDE],
-          f"generated, {TRAINING_FRAMES} frames ({len(CAPTIONS)} prompts, seed {SEED})")
+draw_grid(
+    [("generated", maps_gen_16, level) for level in SIDE],
+    f"generated, {TRAINING_FRAMES} frames ({len(CAPTIONS)} prompts, seed {SEED})",
+)
 plt.show()
 
 # %% [markdown]
@@ -343,16 +354,12 @@ plt.show()
 # above `1/f`. Maps you can predict by hand, first: the library's two functions
 # (`vstar_lite/tar.py`) against the values above.
 
+
 # %%
 def band_map(num_frames: int, sigma: float) -> torch.Tensor:
     """Row-normalized Gaussian band "f f": row i spreads its weight around j = i."""
     band = gaussian_toeplitz(num_frames, sigma)  # exp(-(i - j)^2 / (2 sigma^2))
     return band / band.sum(dim=-1, keepdim=True)
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """A rounded number that never prints as -0.000."""
-    return f"{round(float(value), digits) + 0.0:.{digits}f}"
 
 
 f = TRAINING_FRAMES
@@ -364,12 +371,15 @@ by_hand = {
 for frames in (TRAINING_FRAMES, 4 * TRAINING_FRAMES):
     approx = 1 / (1 + 12 * 2.0**2 / (frames**2 - 1)) ** 0.5
     by_hand[f"Gaussian band, sigma 2, f = {frames}"] = (
-        band_map(frames, 2.0), f"~{approx:.3f}", f"~{1 / (2 * torch.pi) ** 0.5 / 2.0:.3f}")
+        band_map(frames, 2.0),
+        f"~{approx:.3f}",
+        f"~{1 / (2 * torch.pi) ** 0.5 / 2.0:.3f}",
+    )
 print(f"{'map':<42}{'diagonalness':>13}{'expected':>10}{'mean diag.':>12}{'expected':>15}"
       f"{'x uniform':>11}")  # fmt: skip
 for name, (matrix, expect_d, expect_m) in by_hand.items():
     mean_diag = mean_diagonal_probability(matrix)
-    print(f"{name:<42}{fmt(diagonalness(matrix)):>13}{expect_d:>10}{fmt(mean_diag):>12}"
+    print(f"{name:<42}{fmt(diagonalness(matrix), 3):>13}{expect_d:>10}{fmt(mean_diag, 3):>12}"
           f"{expect_m:>15}{fmt(mean_diag * matrix.shape[-1], 2):>11}")  # fmt: skip
 
 # %% [markdown]
@@ -381,6 +391,7 @@ for name, (matrix, expect_d, expect_m) in by_hand.items():
 # averaged over all steps (`attention_structure`), then the mean diagonal of that average against
 # `1/f`.
 
+
 # %%
 def structure_rows(name: str, maps: dict) -> list[str]:
     """Table lines: diagonalness per shown step and over all steps, mean diagonal vs 1/f."""
@@ -389,8 +400,8 @@ def structure_rows(name: str, maps: dict) -> list[str]:
         per_step = [diagonalness(maps[(level, step)]) for step in SHOW_STEPS]
         f = round(1 / summary["uniform"])
         lines.append(
-            f"{name:<22}{f:>4}{level:>6}" + "".join(f"{fmt(d):>8}" for d in per_step)
-            + f"{fmt(summary['diagonalness']):>8}{fmt(summary['mean_diagonal'], 4):>10}"
+            f"{name:<22}{f:>4}{level:>6}" + "".join(f"{fmt(d, 3):>8}" for d in per_step)
+            + f"{fmt(summary['diagonalness'], 3):>8}{fmt(summary['mean_diagonal'], 4):>10}"
             + f"{fmt(summary['uniform'], 4):>8}{fmt(summary['mean_diagonal'] * f, 2):>10}"
         )  # fmt: skip
     return lines
@@ -462,6 +473,7 @@ with torch.no_grad():
 # each of them takes its share of the probability. A toy: logits `3 exp(-(i - j)² / (2 · 1.5²))`,
 # the same at both lengths, through the softmax.
 
+
 # %%
 def bump_map(num_frames: int, height: float = 3.0, sigma: float = 1.5,
              trained: int | None = None) -> torch.Tensor:  # fmt: skip
@@ -479,7 +491,7 @@ fig, axes = plt.subplots(1, len(toys), figsize=(6.4, 3.0), layout="constrained")
 for ax, (name, matrix) in zip(axes, toys.items()):
     n = matrix.shape[-1]
     image = ax.imshow(matrix, cmap="magma", vmin=0, vmax=0.4, interpolation="nearest")
-    ax.set(title=f"{name}\ndiag. {fmt(diagonalness(matrix))}, mean diag. "
+    ax.set(title=f"{name}\ndiag. {fmt(diagonalness(matrix), 3)}, mean diag. "
            f"{fmt(mean_diagonal_probability(matrix), 2)}", xlabel="key frame j",
            ylabel="query frame i", xticks=[0, n - 1], yticks=[0, n - 1])  # fmt: skip
     ax.title.set_fontsize(9)
@@ -505,7 +517,7 @@ plt.show()
 # %%
 LONG = 4 * TRAINING_FRAMES
 started = time.perf_counter()
-real_64 = real_clips(CAPTIONS[:2], LONG)  # "b 3 f 32 32", f = 64
+real_64 = real_clips(CAPTIONS[:2], (SEED,), LONG)  # "b 3 f 32 32", f = 64
 assert torch.equal(real_64[:, :, :TRAINING_FRAMES], real_16[:2]), "the long clip extends the short"
 maps_real_64 = real_clip_attention(pipe, real_64, CAPTIONS[:2], seed=SEED)
 print(f"real clips (b 3 f h w): {tuple(real_64.shape)}; "
@@ -566,6 +578,7 @@ plt.show()
 # The first prompt at 16 and at 64 frames, each on the left of a real clip of its caption (the
 # 64-frame GIF plays at the same speed, shown with every second frame):
 
+
 # %%
 def side_by_side(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
     """Two "3 f h w" videos in [-1, 1] -> one "3 f h (2 w)" video, a white line between."""
@@ -601,7 +614,7 @@ started = time.perf_counter()
 scores = {
     ("real clips", TRAINING_FRAMES): summarize(score_clips(real_16, CAPTIONS)),
     ("generated", TRAINING_FRAMES): summarize(score_clips(videos_16, CAPTIONS)),
-    ("real clips", LONG): summarize(score_clips(real_clips(CAPTIONS, LONG), CAPTIONS)),
+    ("real clips", LONG): summarize(score_clips(real_clips(CAPTIONS, (SEED,), LONG), CAPTIONS)),
     ("generated", LONG): summarize(score_clips(videos_64, CAPTIONS)),
 }
 print(f"{'videos':<12}{'f':>4}{'n':>4}" + "".join(f"{label:>20}" for _, label in SCORES))
@@ -685,7 +698,7 @@ for c, (model_name, what, by_level) in enumerate(panels):
                 edge(TRAINING_FRAMES - 0.5, color="white", linewidth=0.7, linestyle=":")
         ax.set(xticks=[0, n - 1], yticks=[0, n - 1])
         ax.tick_params(labelsize=7)
-        ax.set_title(f"{model_name}\n{what}, level {level}\ndiag. {fmt(diagonalness(matrix))}",
+        ax.set_title(f"{model_name}\n{what}, level {level}\ndiag. {fmt(diagonalness(matrix), 3)}",
                      fontsize=8)  # fmt: skip
 fig.colorbar(image, ax=axes, shrink=0.7, label="weight x f (1 = uniform)")
 fig.suptitle("mean over steps; left two columns from data/tiny_model/position_layout_maps.json "
@@ -703,6 +716,7 @@ plt.show()
 # A map averaged over all rows hides *where* its band is. Split the rows: the mean weight a frame
 # gives to itself, times `f`, for the query frames inside the training length (rows 0-15) and
 # beyond it (rows 16-63). The JSON keeps the diagonal of the earlier model's real-clip maps too:
+
 
 # %%
 def diagonal_split(diagonal: torch.Tensor) -> tuple[str, str]:
@@ -795,6 +809,7 @@ print(f"one TemporalConvLayer: {len(convs_3d)} Conv3d, kernels {[m.kernel_size f
 # stops at the training length shows in the left panel, not here. (The widgets need a running
 # kernel; the figure below is for the start values.)
 
+
 # %%
 def offset_profile(matrix: torch.Tensor) -> tuple[list[int], list[float]]:
     """Mean weight at each offset j - i of an "f f" map, times f (1 = uniform)."""
@@ -815,9 +830,12 @@ def plot_map(source: str, level: int, step: int, average: bool) -> None:
     if f > TRAINING_FRAMES:  # the training length, for the eye
         for edge in (left.axhline, left.axvline):
             edge(TRAINING_FRAMES - 0.5, color="white", linewidth=0.7, linestyle=":")
-    left.set(xlabel="key frame j", ylabel="query frame i",
-             title=f"diag. {fmt(diagonalness(matrix))}, mean diagonal "
-                   f"{fmt(mean_diagonal_probability(matrix), 4)} (1/f = {fmt(1 / f, 4)})")
+    left.set(
+        xlabel="key frame j",
+        ylabel="query frame i",
+        title=f"diag. {fmt(diagonalness(matrix), 3)}, mean diagonal "
+        f"{fmt(mean_diagonal_probability(matrix), 4)} (1/f = {fmt(1 / f, 4)})",
+    )
     left.title.set_fontsize(9)
     fig.colorbar(image, ax=left, fraction=0.046, pad=0.04, label="weight x f")
     offsets, values = offset_profile(matrix)
@@ -833,12 +851,15 @@ def plot_map(source: str, level: int, step: int, average: bool) -> None:
 explore(
     plot_map,
     "mean temporal attention map for the chosen source, UNet level and denoising step",
-    source=widgets.Dropdown(options=list(SOURCES), value=f"generated, {LONG} frames",
-                            description="maps"),
-    level=widgets.ToggleButtons(options=[(f"{lv} ({s}x{s})", lv) for lv, s in SIDE.items()],
-                                value=0, description="level"),
-    step=widgets.IntSlider(value=6, min=0, max=STEPS - 1, description="step",
-                           continuous_update=False),
+    source=widgets.Dropdown(
+        options=list(SOURCES), value=f"generated, {LONG} frames", description="maps"
+    ),
+    level=widgets.ToggleButtons(
+        options=[(f"{lv} ({s}x{s})", lv) for lv, s in SIDE.items()], value=0, description="level"
+    ),
+    step=widgets.IntSlider(
+        value=6, min=0, max=STEPS - 1, description="step", continuous_update=False
+    ),
     average=widgets.Checkbox(value=False, description="mean over all steps"),
 )
 
@@ -851,6 +872,7 @@ explore(
 # return the Pearson correlation `cov(i, j) / sqrt(var(i) var(j))`. Work in float64. The check
 # compares it with `vstar_lite.tar.diagonalness` on three maps you can predict by hand and on every
 # map captured in this notebook.
+
 
 # %%
 def my_diagonalness(attention_map: torch.Tensor) -> float:
@@ -906,6 +928,7 @@ print(f"exercise passed: 3 maps by hand and {count} captured maps agree with tar
 # 2% in `x uniform`) and prints them next to your predictions. Item 5 is the one to think twice
 # about: what does `x uniform` compare a frame's self-weight with?
 
+
 # %%
 def predict() -> dict[str, tuple[str, str]]:
     """Your predictions: change name -> (diagonalness, x uniform), each "up", "down" or "same"."""
@@ -947,7 +970,7 @@ wrong = []
 for name, (before, after) in changes.items():
     (d0, u0), (d1, u1) = numbers(before), numbers(after)
     truth = (direction(d0, d1, 0.02), direction(u0, u1, 0.02 * u0))
-    print(f"{name:<22}{f'{fmt(d0)} -> {fmt(d1)}':>22}{f'{fmt(u0, 2)} -> {fmt(u1, 2)}':>22}"
+    print(f"{name:<22}{f'{fmt(d0, 3)} -> {fmt(d1, 3)}':>22}{f'{fmt(u0, 2)} -> {fmt(u1, 2)}':>22}"
           f"{'/'.join(answers[name]):>16}{'/'.join(truth):>16}")  # fmt: skip
     if tuple(answers[name]) != truth:
         wrong.append(name)
@@ -988,13 +1011,13 @@ for level in SIDE:
     for name, maps in [(f"real clips, {TRAINING_FRAMES} frames", maps_real_16),
                        (f"generated, {TRAINING_FRAMES} frames", maps_gen_16)]:  # fmt: skip
         d, u = overall(maps, level)
-        lines.append((f"(a) {name}, level {level}", f"diag. {fmt(d)}, x unif. {fmt(u, 2)}",
+        lines.append((f"(a) {name}, level {level}", f"diag. {fmt(d, 3)}, x unif. {fmt(u, 2)}",
                       "yes" if d >= BANDED else "no"))  # fmt: skip
 for level in SIDE:
     (d16, _), (d64, _) = overall(maps_gen_16, level), overall(maps_gen_64, level)
     (r64, _) = overall(maps_real_64, level)
     lines.append((f"(b) generated, level {level}: diag. at {LONG} vs {TRAINING_FRAMES}",
-                  f"{fmt(d64)} vs {fmt(d16)} (real {LONG}: {fmt(r64)})",
+                  f"{fmt(d64, 3)} vs {fmt(d16, 3)} (real {LONG}: {fmt(r64, 3)})",
                   "yes" if d64 < min(d16, r64) - 0.02 else "no"))  # fmt: skip
 short, long = scores[("generated", TRAINING_FRAMES)], scores[("generated", LONG)]
 for key, label in (("correct", "alignment (correct)"), ("direction", "motion (direction)"),

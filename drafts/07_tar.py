@@ -64,8 +64,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -77,7 +83,6 @@ import time
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
-
 from vstar_lite import VSTARPipeline
 from vstar_lite.diffusers_hooks import TemporalProcessor, enable_vstar, find_temporal_attentions
 from vstar_lite.tar import (
@@ -90,20 +95,15 @@ from vstar_lite.tar import (
     tar_attention,
 )
 from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, real_clips
-from vstar_lite.tiny.measure import read_frames
+from vstar_lite.tiny.measure import frame_letters
 from vstar_lite.tiny.training import encode_videos
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import fmt, notebook_setup
 from vstar_lite.viz import show_video, video_grid
 from vstar_lite.widgets import explore
 
 SEED = 0
 device = notebook_setup(SEED)  # seeds everything, PNG figures
 print(f"seed {SEED}; device available: {device} (this notebook runs on the CPU)")
-
-
-def fmt(value: float, digits: int = 3) -> str:
-    """A rounded number that never prints as -0.000."""
-    return f"{round(float(value), digits) + 0.0:.{digits}f}"
 
 
 # %% [markdown]
@@ -149,7 +149,7 @@ for f in (4, 16, 64):
 print(f"checked for f in (4, 16, 64) and sigma in {SIGMAS}: diagonal 1, symmetric, Toeplitz")
 print(f"{'offset k':>8}" + "".join(f"{f'sigma={s:g}':>11}" for s in SIGMAS))
 for k in (0, 1, 2, 4, 8, 15):
-    print(f"{k:>8}" + "".join(f"{fmt(math.exp(-(k**2) / (2 * s**2))):>11}" for s in SIGMAS))
+    print(f"{k:>8}" + "".join(f"{fmt(math.exp(-(k**2) / (2 * s**2)), 3):>11}" for s in SIGMAS))
 
 # %% [markdown]
 # As pictures, at the 16 frames the tiny model was trained on: a small `sigma` is a thin line on
@@ -187,6 +187,7 @@ plt.show()
 # when `m_i` is negative.
 #
 # A 4-frame example, `sigma = 1`, with logits chosen so that frame 2 mostly attends to frame 3:
+
 
 # %%
 def show(name: str, matrix: torch.Tensor, digits: int = 2) -> None:
@@ -304,7 +305,9 @@ before = S_neg.softmax(dim=-1).diagonal()
 after = regularized_attention_probs(S_neg, sigma=1.0).diagonal()
 print(f"{'row i':>5}{'m_i':>8}{'p_ii before':>13}{'p_ii after':>12}{'diagonal':>10}")
 for i, (row_max, b, a) in enumerate(zip(S_neg.amax(dim=-1), before, after)):
-    print(f"{i:>5}{fmt(row_max, 2):>8}{fmt(b):>13}{fmt(a):>12}{'up' if a > b else 'down':>10}")
+    print(
+        f"{i:>5}{fmt(row_max, 2):>8}{fmt(b, 3):>13}{fmt(a, 3):>12}{'up' if a > b else 'down':>10}"
+    )
 
 # %% [markdown]
 # Row 1's own frame had probability close to its neighbours' before TAR and ends up with less.
@@ -315,7 +318,7 @@ shifted = S_neg.clone()
 shifted[1] += 2.0  # same softmax, now m_1 = +1.5
 torch.testing.assert_close(shifted.softmax(dim=-1), S_neg.softmax(dim=-1))
 b, a = shifted.softmax(dim=-1)[1, 1], regularized_attention_probs(shifted, sigma=1.0)[1, 1]
-print(f"row 1 shifted by +2: same attention before TAR ({fmt(b)}), after TAR {fmt(a)} "
+print(f"row 1 shifted by +2: same attention before TAR ({fmt(b, 3)}), after TAR {fmt(a, 3)} "
       f"({'up' if a > b else 'down'})")  # fmt: skip
 
 
@@ -367,6 +370,7 @@ for layer in LAYERS:
 # `unet.attn_processors`, set a dict that names every attention layer, and put the saved ones back
 # in `finally`.
 
+
 # %%
 class LogitRecorder(TemporalProcessor):
     """Plain temporal attention (TAR and capture off) that keeps the last call's logits."""
@@ -411,7 +415,7 @@ for frames, count in NUM_CLIPS.items():  # the training length, and four times i
     logits_by_frames[frames] = record_logits(pipe.unet, noisy[frames], timestep, context[:count])
 alpha_bar = scheduler.alphas_cumprod[int(timestep)]
 print(f"step {STEP} of {pipe.default_steps}: timestep {int(timestep)}, "
-      f"signal sqrt(a_t) = {fmt(alpha_bar.sqrt())}")  # fmt: skip
+      f"signal sqrt(a_t) = {fmt(alpha_bar.sqrt(), 3)}")  # fmt: skip
 print(f"{'layer':<38}{'level':>6}{'logits, 16 frames':>22}{'logits, 64 frames':>22}")
 for name, (layer, cached) in logits_by_frames[16].items():
     long = logits_by_frames[64][name][1]
@@ -429,6 +433,7 @@ for name, (layer, cached) in logits_by_frames[16].items():
 # upstream. Only a level's first regularized layer sees the same logits both ways. The table says
 # how far apart the two maps are; everything below uses the cache, so read it as "TAR applied to
 # the logits the model produced for this input".
+
 
 # %%
 def level_map(cached: dict, level: int, sigma: float | None) -> torch.Tensor:
@@ -458,7 +463,7 @@ for level in (0, 1):
         pipe.unet(noisy[16], timestep, encoder_hidden_states=context)
         full = handle.capture.maps()[(level, 0)]
     ours = level_map(cached, level, 2.0)
-    print(f"{level:>5}{fmt(diagonalness(ours)):>14}{fmt(diagonalness(full)):>17}"
+    print(f"{level:>5}{fmt(diagonalness(ours), 3):>14}{fmt(diagonalness(full), 3):>17}"
           f"{fmt((ours - full).abs().max(), 4):>18}")  # fmt: skip
 
 # %% [markdown]
@@ -481,7 +486,7 @@ for name, (layer, logits) in cached.items():
     lowered = after < before
     same = torch.equal(lowered, negative)
     print(f"{short(name):<38}{layer.level:>6}{negative.numel():>7}{fmt(row_max.mean(), 2):>10}"
-          f"{fmt(negative.double().mean()):>9}{fmt(lowered.double().mean()):>15}"
+          f"{fmt(negative.double().mean(), 3):>9}{fmt(lowered.double().mean(), 3):>15}"
           f"{str(same):>11}")  # fmt: skip
 
 # %% [markdown]
@@ -530,6 +535,7 @@ plt.show()
 # is, not where it sits. The cell compares each level's TAR map with that prediction, built from
 # the row maxima and nothing else:
 
+
 # %%
 def band_from_row_max(cached: dict, level: int, sigma: float) -> torch.Tensor:
     """The level map if every logit of a row equalled its maximum: mean of softmax_j(m_i R_ij)."""
@@ -549,8 +555,8 @@ print(f"{'level':>5}{'sigma':>7}{'diag. no TAR':>14}{'diag. TAR':>11}{'row maxim
 for level in (0, 1):
     for sigma in (1.0, 2.0, 4.0):
         reg, band = level_map(cached, level, sigma), band_from_row_max(cached, level, sigma)
-        print(f"{level:>5}{sigma:>7g}{fmt(diagonalness(level_map(cached, level, None))):>14}"
-              f"{fmt(diagonalness(reg)):>11}{fmt(diagonalness(band)):>17}"
+        print(f"{level:>5}{sigma:>7g}{fmt(diagonalness(level_map(cached, level, None)), 3):>14}"
+              f"{fmt(diagonalness(reg), 3):>11}{fmt(diagonalness(band), 3):>17}"
               f"{fmt((reg - band).abs().max(), 4):>29}")  # fmt: skip
 
 # %% [markdown]
@@ -577,7 +583,7 @@ for frames, cached_f in logits_by_frames.items():
             diagonal = float(mean_diagonal_probability(matrix))
             sweep[(frames, level, sigma)] = (float(diagonalness(matrix)), diagonal)
             label = "none" if sigma is None else f"{sigma:g}"
-            print(f"{frames:>3}{level:>6}{label:>7}{fmt(diagonalness(matrix)):>14}"
+            print(f"{frames:>3}{level:>6}{label:>7}{fmt(diagonalness(matrix), 3):>14}"
                   f"{fmt(diagonal, 4):>15}{fmt(diagonal * frames, 2):>11}")  # fmt: skip
 
 # %% [markdown]
@@ -635,8 +641,8 @@ def plot_tar(sigma: float, level: int, frames: int) -> None:
     fig.subplots_adjust(left=0.06, right=0.97, bottom=0.14, top=0.84, wspace=0.35)
     panels = [
         (gaussian_toeplitz(frames, sigma), 1.0, f"R, sigma = {sigma:g}"),
-        (base, vmax, f"no TAR: diag. {fmt(diagonalness(base))}"),
-        (reg, vmax, f"TAR: diag. {fmt(diagonalness(reg))}"),
+        (base, vmax, f"no TAR: diag. {fmt(diagonalness(base), 3)}"),
+        (reg, vmax, f"TAR: diag. {fmt(diagonalness(reg), 3)}"),
     ]
     images = []
     for ax, (matrix, top, title) in zip(axes, panels):
@@ -647,17 +653,19 @@ def plot_tar(sigma: float, level: int, frames: int) -> None:
     axes[0].set_ylabel("query frame i")
     diagonal = mean_diagonal_probability(base), mean_diagonal_probability(reg)
     fig.suptitle(f"level {level}, {frames} frames, step {STEP}: mean diagonal "
-                 f"{fmt(diagonal[0])} -> {fmt(diagonal[1])} (1/f = {fmt(1 / frames)})",
+                 f"{fmt(diagonal[0], 3)} -> {fmt(diagonal[1], 3)} (1/f = {fmt(1 / frames, 3)})",
                  fontsize=11)  # fmt: skip
 
 
 explorer = explore(
     plot_tar,
     "the level's mean temporal attention map before and after TAR, for a chosen sigma",
-    sigma=widgets.FloatSlider(value=2.0, min=0.5, max=16.0, step=0.5, description="sigma",
-                              continuous_update=False),  # fmt: skip
-    level=widgets.ToggleButtons(options=[("0 (8x8)", 0), ("1 (4x4)", 1)], value=0,
-                                description="level"),  # fmt: skip
+    sigma=widgets.FloatSlider(
+        value=2.0, min=0.5, max=16.0, step=0.5, description="sigma", continuous_update=False
+    ),  # fmt: skip
+    level=widgets.ToggleButtons(
+        options=[("0 (8x8)", 0), ("1 (4x4)", 1)], value=0, description="level"
+    ),  # fmt: skip
     frames=widgets.ToggleButtons(options=[16, 64], value=16, description="frames"),
 )
 explorer
@@ -668,6 +676,7 @@ explorer
 # encoding that the notebook front end receives, and reports the slowest. It counts the CPU time
 # of this process (best of two tries per case), not the wall clock, so that other programs
 # competing for the machine do not change the verdict.
+
 
 # %%
 def redraw_seconds(**values) -> float:
@@ -753,6 +762,7 @@ for layer in LAYERS:
 # noised to each, sees TAR switch off after step 13. Two of the clips, level-0 diagonalness per
 # step, without and with the config above:
 
+
 # %%
 @torch.no_grad()
 def maps_per_step(tar: TARConfig | None, count: int = 2) -> dict[tuple[int, int], torch.Tensor]:
@@ -771,7 +781,7 @@ plain_steps, tar_steps = maps_per_step(None), maps_per_step(config)
 print(f"{'step':>4}{'no TAR':>9}{'TAR':>9}{'regularized':>13}")
 for step in (0, 6, 12, 13, 14, 15, 24):
     d0, d1 = diagonalness(plain_steps[(0, step)]), diagonalness(tar_steps[(0, step)])
-    print(f"{step:>4}{fmt(d0):>9}{fmt(d1):>9}{'yes' if config.active(step) else 'no':>13}")
+    print(f"{step:>4}{fmt(d0, 3):>9}{fmt(d1, 3):>9}{'yes' if config.active(step) else 'no':>13}")
 print(f"(2 x 25 passes, wall time: {time.perf_counter() - started:.1f} s)")
 
 # %% [markdown]
@@ -793,7 +803,7 @@ for half, text in (("unconditional", uncond), ("conditional", context)):
         with torch.no_grad(), enable_vstar(pipe.unet, tar=tar, capture=True) as handle:
             pipe.unet(noisy[16], timestep, encoder_hidden_states=text)
             values.append(diagonalness(handle.capture.maps()[(0, 0)]))
-    print(f"{half:<16}{fmt(values[0]):>9}{fmt(values[1]):>9}")
+    print(f"{half:<16}{fmt(values[0], 3):>9}{fmt(values[1], 3):>9}")
 
 # %% [markdown]
 # ## 7. One video, with and without TAR
@@ -825,21 +835,9 @@ show_video(video_grid(pair), fps=6, scale=3, value_range=(-1, 1))
 # at a few steps:
 
 # %%
-def letters(video: torch.Tensor) -> str:
-    """One letter per frame of a "3 f h w" video: colour initial, upper case for a square."""
-    frames = read_frames(video.unsqueeze(0))  # the read-out wants "b 3 f h w"
-    out = []
-    for colour, shape in zip(frames.colour[0], frames.shape[0]):
-        if colour is None:
-            out.append(".")
-        else:
-            out.append(colour[0].upper() if shape == "square" else colour[0])
-    return "".join(out)
-
-
 print(f"{'caption asks':<22}{VIDEO_CAPTION.split()[1][0] * 16}")
 for name, run in runs.items():
-    print(f"{name:<22}{letters(run.videos[0])}")
+    print(f"{name:<22}{frame_letters(run.videos[0][None])[0]}")
 difference = (pair[1] - pair[0]).abs().mean(dim=(0, 2, 3))  # "f": mean |TAR - no TAR| per frame
 print("\nmean |pixel difference| per frame (pixels in [-1, 1]), frames 0-15:")
 print("  " + " ".join(fmt(value, 2) for value in difference))
@@ -847,7 +845,7 @@ shown = (0, 6, 13, 14, 24)
 print(f"\n{'level-0 diagonalness':<22}" + "".join(f"{f'step {s}':>9}" for s in shown))
 for name, run in runs.items():
     maps = run.capture.maps()
-    print(f"{name:<22}" + "".join(f"{fmt(diagonalness(maps[(0, s)])):>9}" for s in shown))
+    print(f"{name:<22}" + "".join(f"{fmt(diagonalness(maps[(0, s)]), 3):>9}" for s in shown))
 
 # %% [markdown]
 # <<RESULT: describe the two GIFs, letter lines and per-frame pixel differences (same colour and shape in every frame or not; whether the two videos differ visibly or only by a few hundredths per pixel, and in which frames), and the captured diagonalness with TAR against without at steps 0-13 and after step 13; one seed and one caption: an illustration, no claim; point to notebook 09 for measurements over seeds and captions>>
@@ -864,6 +862,7 @@ for name, run in runs.items():
 # `regularized_attention_probs` for `sigma = 2` on the 4-frame examples of sections 2 and 3 and on
 # every cached layer of the tiny pipeline (16 and 64 frames), and your logits themselves on a case
 # you can verify by hand.
+
 
 # %%
 def my_tar_logits(logits: torch.Tensor, sigma: float, scale: float = 1.0) -> torch.Tensor:
@@ -913,6 +912,7 @@ print(f"exercise passed: by hand, scale 0, and {count} logit tensors agree with 
 # Fill in `predict()`; the check computes every pair ("same" means a change under 1e-6) and
 # prints the numbers beside your answers.
 
+
 # %%
 def predict() -> dict[str, str]:
     """Your predictions: item name -> "up", "down" or "same"."""
@@ -954,7 +954,7 @@ wrong = []
 for name, (before, after) in items.items():
     before, after = float(before), float(after)
     truth = "same" if abs(after - before) < 1e-6 else ("up" if after > before else "down")
-    print(f"{name:<38}{fmt(before):>9}{fmt(after):>9}{answers[name]:>10}{truth:>8}")
+    print(f"{name:<38}{fmt(before, 3):>9}{fmt(after, 3):>9}{answers[name]:>10}{truth:>8}")
     if answers[name] != truth:
         wrong.append(name)
 assert not wrong, f"look again at: {wrong} (the table shows the numbers)"

@@ -59,8 +59,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -75,12 +81,11 @@ import matplotlib.pyplot as plt
 import torch
 from einops import einsum, rearrange
 from IPython.display import display
-
 from vstar_lite import VSTARPipeline
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.paths import data_path
 from vstar_lite.tiny.evaluate import synopsis_quarter_scores
-from vstar_lite.tiny.measure import bootstrap_interval, read_frames
+from vstar_lite.tiny.measure import bootstrap_interval, frame_letters
 from vstar_lite.tiny.parts import WORDS
 from vstar_lite.tiny.world import parse_caption
 from vstar_lite.utils import notebook_setup
@@ -417,8 +422,13 @@ print(f"  what byte-pair encoding makes of 'turns': {tokenizer.tokenize('turns')
 
 # %%
 NUM_FRAMES = 16  # the tiny pipeline's training length
-ids = tokenizer(list(red_to_blue.sub_prompts), padding="max_length", truncation=True,
-                max_length=tokenizer.model_max_length, return_tensors="pt").input_ids  # "N L"
+ids = tokenizer(
+    list(red_to_blue.sub_prompts),
+    padding="max_length",
+    truncation=True,
+    max_length=tokenizer.model_max_length,
+    return_tensors="pt",
+).input_ids  # "N L"
 sub_embeddings = pipe.encode_prompt(list(red_to_blue.sub_prompts))  # "N L D"
 cosine_per_token = torch.nn.functional.cosine_similarity(
     sub_embeddings[0], sub_embeddings[-1], dim=-1
@@ -551,10 +561,12 @@ def plot_keyframes(name: str, middle: int, mode: str) -> None:
 explore(
     plot_keyframes,
     "blend weights and colour-token similarity for a chosen middle keyframe and mode",
-    name=widgets.Dropdown(options=list(THREE_STATE), value="tiny_red_to_blue",
-                          description="synopsis"),
-    middle=widgets.IntSlider(value=keys_16[1], min=1, max=NUM_FRAMES - 2, description="k_1",
-                             continuous_update=False),
+    name=widgets.Dropdown(
+        options=list(THREE_STATE), value="tiny_red_to_blue", description="synopsis"
+    ),
+    middle=widgets.IntSlider(
+        value=keys_16[1], min=1, max=NUM_FRAMES - 2, description="k_1", continuous_update=False
+    ),
     mode=widgets.ToggleButtons(options=["linear", "same"], value="linear", description="mode"),
 )
 
@@ -614,19 +626,8 @@ for name, video in videos.items():
 # shape is found. The last line is the sub-prompt with the largest weight in each frame, a rough
 # guide to what the linear synopsis asks for (in-between frames ask for blends).
 
+
 # %%
-def letters(video: torch.Tensor) -> str:
-    """One letter per frame of a "3 f h w" video: colour initial, upper case for a square."""
-    frames = read_frames(video.unsqueeze(0))  # the read-out wants "b 3 f h w"
-    out = []
-    for colour_name, shape in zip(frames.colour[0], frames.shape[0]):
-        if colour_name is None:
-            out.append(".")
-        else:
-            out.append(colour_name[0].upper() if shape == "square" else colour_name[0])
-    return "".join(out)
-
-
 def asks(synopsis: Synopsis, keys: list[int], mode: str = "linear") -> str:
     """The letter of the sub-prompt with the largest weight in each frame."""
     units = rearrange(torch.eye(len(keys)), "n d -> n 1 d")  # the unit-vector trick of section 3
@@ -638,7 +639,7 @@ def asks(synopsis: Synopsis, keys: list[int], mode: str = "linear") -> str:
 
 print(f"{'':<15}" + "   ".join(f"{'seed ' + str(seed):<{NUM_FRAMES}}" for seed in SEEDS))
 for name, clips in videos.items():
-    print(f"{name:<15}" + "   ".join(letters(video) for video in clips))
+    print(f"{name:<15}" + "   ".join(frame_letters(video[None])[0] for video in clips))
 print(f"{'synopsis asks':<15}" + "   ".join([asks(red_to_blue, keys_16)] * len(SEEDS)))
 
 # %% [markdown]
@@ -649,6 +650,7 @@ print(f"{'synopsis asks':<15}" + "   ".join([asks(red_to_blue, keys_16)] * len(S
 # synopsis: it was never asked for blue, so a model that follows its text gives it a high first
 # and a zero last quarter, and VSP high values in both. Per seed, then the mean with its 95%
 # bootstrap interval over the two videos:
+
 
 # %%
 def cell(triple, digits: int = 2) -> str:
@@ -712,8 +714,12 @@ same_embeddings = interpolate_embeddings(sub_embeddings, NUM_FRAMES, keys_16, mo
 with enable_vstar(pipe.unet, frame_embeddings=same_embeddings):
     same_video = pipe(single_prompt, num_frames=NUM_FRAMES, seed=SEEDS[0], progress=False).videos
 print(f"\nseed {SEEDS[0]}{'':<10}read out{'':<10}asked for")
-print(f"{'VSP, linear':<16}{letters(videos['VSP'][0])}  {asks(red_to_blue, keys_16)}")
-print(f"{'VSP, same':<16}{letters(same_video[0])}  {asks(red_to_blue, keys_16, 'same')}")
+print(
+    f"{'VSP, linear':<16}{frame_letters(videos['VSP'][0][None])[0]}  {asks(red_to_blue, keys_16)}"
+)
+print(
+    f"{'VSP, same':<16}{frame_letters(same_video[0][None])[0]}  {asks(red_to_blue, keys_16, 'same')}"
+)
 
 # %% [markdown]
 # The per-frame text enters only through spatial cross-attention, so VSP combines freely with TAR
@@ -729,6 +735,7 @@ print(f"{'VSP, same':<16}{letters(same_video[0])}  {asks(red_to_blue, keys_16, '
 # mode return $E_n$. Use plain Python integers for the keyframes. The check compares your frames
 # with `interpolate_embeddings` for three keyframe lists in both modes, on the tiny pipeline's
 # embeddings of `tiny_red_to_blue`, and at 200 frames, past the 8-bit limit.
+
 
 # %%
 def frame_embedding(
@@ -789,6 +796,7 @@ print(f"exercise passed: {checked} frame embeddings agree with interpolate_embed
 # Fill in `predict()`; the check computes every pair ("same" means a change under 1e-6) and
 # prints the numbers beside your answers.
 
+
 # %%
 def predict() -> dict[str, str]:
     """Your predictions: item name -> "up", "down" or "same"."""
@@ -806,7 +814,7 @@ def predict() -> dict[str, str]:
 
 # %%
 def weights(num_frames: int, keys: list[int], mode: str = "linear") -> torch.Tensor:
-    """"F N" blend weights, by the unit-vector trick of section 3."""
+    """ "F N" blend weights, by the unit-vector trick of section 3."""
     units = rearrange(torch.eye(len(keys)), "n d -> n 1 d")
     return interpolate_embeddings(units, num_frames, keys, mode)[:, 0]
 

@@ -51,8 +51,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -62,12 +68,11 @@ import time
 
 import matplotlib.pyplot as plt
 import torch
-
 from vstar_lite import TARConfig, VSTARPipeline
 from vstar_lite.diffusers_hooks import find_temporal_attentions
 from vstar_lite.paths import data_path
 from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, paired_difference, synopsis_quarter_scores
-from vstar_lite.tiny.measure import bootstrap_interval, read_frames
+from vstar_lite.tiny.measure import bootstrap_interval, frame_letters
 from vstar_lite.utils import notebook_setup
 from vstar_lite.viz import show_video, video_grid
 from vstar_lite.vsp import load_synopses
@@ -186,24 +191,12 @@ print(f"{len(CONDITIONS) * len(LIVE_SEEDS)} videos of 16 frames: "
 # come from the sub-prompt whose keyframe is nearest.
 
 # %%
-def letters(video: torch.Tensor) -> str:
-    """One letter per frame of a "3 f h w" video: colour initial, case by shape."""
-    frames = read_frames(video.unsqueeze(0))
-    out = []
-    for colour, shape in zip(frames.colour[0], frames.shape[0]):
-        if colour is None:
-            out.append(".")
-        else:
-            out.append(colour[0].upper() if shape == "square" else colour[0])
-    return "".join(out)
-
-
 keyframes = synopsis.keyframes_for(16)
 nearest = [min(range(len(keyframes)), key=lambda k: abs(keyframes[k] - f)) for f in range(16)]
 wanted = "".join(synopsis.sub_prompts[k].split()[1][0] for k in nearest)
 print(f"{'wanted':<12}{wanted}")
 for name in CONDITIONS:
-    print(f"{name:<12}{letters(videos[name][0])}")
+    print(f"{name:<12}{frame_letters(videos[name][0][None])[0]}")
 
 # %% [markdown]
 # The four conditions side by side at 16 frames (rows: seeds 0, 1, 2; columns: baseline, +VSP,
@@ -230,6 +223,7 @@ for name in CONDITIONS:
 # recorded report (`data/tiny_model/modelscope/report.json`, written by
 # `tools/evaluate_pipeline.py`) has the same measurement for the three tiny-world synopses with
 # more seeds, at 16 and 64 frames:
+
 
 # %%
 def vsp_rows(frames: int) -> dict[str, str]:
@@ -340,7 +334,7 @@ pair = torch.cat([pipe(text, num_frames=64, seed=SEED, tar=tar, progress=False).
                   for tar in (None, TAR_LONG)])  # fmt: skip
 print(text)
 for name, video in zip(("baseline", "TAR"), pair):
-    print(f"{name:<9}{letters(video)}")
+    print(f"{name:<9}{frame_letters(video[None])[0]}")
 show_video(video_grid(pair[:, :, ::2], columns=2), fps=6, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
@@ -350,6 +344,7 @@ show_video(video_grid(pair[:, :, ::2], columns=2), fps=6, scale=2, value_range=(
 # (so the same starting noise) with and without the method, `paired_difference(a, b)` from
 # `vstar_lite/tiny/evaluate.py`, with its 95% bootstrap interval. "Shown" means the interval lies
 # on the claimed side of zero; "not shown" that it contains zero.
+
 
 # %%
 def condition_diff(a: str, b: str, score: str):
@@ -382,11 +377,21 @@ if {"16 frames, TAR {0: 1}", "16 frames, TAR {0: 8}"} <= conditions.keys():
     ]  # fmt: skip
 if "64 frames, TAR {0: 1, 1: 8}" in conditions:
     for score in ("correct", "direction", "speed"):
-        CLAIMS.append((f"3 TAR raises {score} (64 f)",
-                       condition_diff("64 frames, TAR {0: 1, 1: 8}", "64 frames", score), 1))
+        CLAIMS.append(
+            (
+                f"3 TAR raises {score} (64 f)",
+                condition_diff("64 frames, TAR {0: 1, 1: 8}", "64 frames", score),
+                1,
+            )
+        )
 if "16 frames, TAR {0: 1, 1: 1}" in conditions:
-    CLAIMS.append(("4 two levels at 1 flicker (16 f)",
-                   condition_diff("16 frames, TAR {0: 1, 1: 1}", "16 frames", "change_ratio"), 1))
+    CLAIMS.append(
+        (
+            "4 two levels at 1 flicker (16 f)",
+            condition_diff("16 frames, TAR {0: 1, 1: 1}", "16 frames", "change_ratio"),
+            1,
+        )
+    )
 print(f"{'claim':<40}{'difference [95% interval]':>28}  verdict")
 for claim, diff, sign in CLAIMS:
     print(f"{claim:<40}{cell(diff, 3):>28}  {verdict(diff, sign)}")
@@ -420,11 +425,15 @@ def speed_differences() -> tuple[float, float]:
 # %%
 one, two = speed_differences()
 truth = "grows" if two > one else "shrinks"
-expected = (condition_diff("16 frames, TAR {0: 1}", "16 frames, TAR {0: 8}", "speed")[0],
-            condition_diff("16 frames, TAR {0: 1, 1: 1}", "16 frames, TAR {0: 8}", "speed")[0])
+expected = (
+    condition_diff("16 frames, TAR {0: 1}", "16 frames, TAR {0: 8}", "speed")[0],
+    condition_diff("16 frames, TAR {0: 1, 1: 1}", "16 frames, TAR {0: 8}", "speed")[0],
+)
 assert (round(one, 6), round(two, 6)) == tuple(round(v, 6) for v in expected), "recompute both"
-print(f"speed difference vs sigma 8: {{0: 1}} {fmt(one, 3)}, {{0: 1, 1: 1}} {fmt(two, 3)} px "
-      f"per frame: it {truth}; your prediction was {'right' if prediction == truth else 'wrong'}")
+print(
+    f"speed difference vs sigma 8: {{0: 1}} {fmt(one, 3)}, {{0: 1, 1: 1}} {fmt(two, 3)} px "
+    f"per frame: it {truth}; your prediction was {'right' if prediction == truth else 'wrong'}"
+)
 
 # %% [markdown]
 # ## Exercise 2: the paper's setting for a different latent
@@ -433,6 +442,7 @@ print(f"speed difference vs sigma 8: {{0: 1}} {fmt(one, 3)}, {{0: 1, 1: 1}} {fmt
 # the `TARConfig` of the paper's recommended long-video setting (sigma 1 at the full latent
 # width, sigma 8 at half of it) for that model, using `TARConfig.from_widths`. The check compares
 # levels and sigmas, and that the regularized steps are the paper's first 14 of 25.
+
 
 # %%
 def long_video_tar() -> TARConfig:

@@ -83,8 +83,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -97,7 +103,6 @@ from pathlib import Path
 import diffusers
 import matplotlib.pyplot as plt
 import torch
-
 from vstar_lite import TARConfig, VSTARPipeline
 from vstar_lite.pipeline import DIFFUSERS_VERSION_TESTED, PRESETS
 from vstar_lite.tar import diagonalness, mean_diagonal_probability
@@ -248,6 +253,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # Side by side (left: baseline, right: VSTAR), as a GIF that plays in JupyterLab, Colab and on
 # GitHub:
 
+
 # %%
 def side_by_side(*videos: torch.Tensor) -> torch.Tensor:
     """Videos "3 f h w" in [-1, 1] -> one "3 f h W" video, white lines between them."""
@@ -281,6 +287,7 @@ plt.show()
 # near-static content and that VSTAR makes them move through the synopsis; on the tiny model, read
 # them with notebook 09's paired intervals in mind: one seed of a tiny model of coloured shapes is
 # an example, not a measurement.
+
 
 # %%
 def change_numbers(video: torch.Tensor) -> tuple[float, float]:
@@ -364,6 +371,7 @@ plt.show()
 # is strong by construction. The interesting column is **after TAR**: steps 14-24 run the model's
 # own attention on latents that TAR shaped.
 
+
 # %%
 def diag_over(maps: dict, level: int, steps: range) -> float:
     """Diagonalness of the map at `level` averaged over `steps`."""
@@ -397,6 +405,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # diagonalness of the captured map at one level for every denoising step, in step order (a list
 # of floats, one per step), from `capture.maps()` and `vstar_lite.tar.diagonalness`. The check
 # compares it with the maps' running sums, and the plot after it shows where TAR switches off.
+
 
 # %%
 def diagonalness_by_step(capture, level: int) -> list[float]:
