@@ -2,6 +2,7 @@
 causal layout, two-stage training (deterministic, resumable) and the pipeline folder, which
 diffusers' own loader reads into frames equal to VSTARPipeline's."""
 
+import itertools
 import json
 
 import pytest
@@ -29,10 +30,12 @@ from vstar_lite.tiny.training import (
     DenoiserConfig,
     cached_pool,
     encode_pool,
+    object_mask,
     save_pipeline,
     train_autoencoder,
     train_denoiser,
 )
+from vstar_lite.tiny.world import sample_clips
 
 PROMPT = "a red circle moves right on a dark background"
 
@@ -143,11 +146,25 @@ def test_the_latent_pool_holds_the_encoded_clips_of_the_world(autoencoder_dir):
     from diffusers import AutoencoderKL
 
     vae = AutoencoderKL.from_pretrained(autoencoder_dir).eval()
-    latents, captions = encode_pool(vae, 3, 4, seed=0)
+    latents, captions, masks = encode_pool(vae, 3, 4, seed=0)
     assert latents.shape == (3, LATENT_CHANNELS, 4, 8, 8) and len(captions) == 3
-    again, _ = encode_pool(vae, 3, 4, seed=0)
-    torch.testing.assert_close(latents, again, atol=0, rtol=0)
-    assert not torch.equal(latents, encode_pool(vae, 3, 4, seed=1)[0])
+    assert masks.shape == (3, 4, 8, 8) and masks.dtype == torch.bool
+    again = encode_pool(vae, 3, 4, seed=0)
+    torch.testing.assert_close(latents, again.latents, atol=0, rtol=0)
+    assert torch.equal(masks, again.masks)
+    assert not torch.equal(latents, encode_pool(vae, 3, 4, seed=1).latents)
+
+
+def test_the_object_mask_marks_the_latent_pixels_under_the_shape_and_its_rim():
+    videos = sample_clips(3, 5, seed=7).videos  # "b 3 f 32 32"
+    mask = object_mask(videos)
+    rgb = (videos + 1) / 2
+    coloured = (rgb.amax(dim=1) - rgb.amin(dim=1)) > 0.1  # "b f 32 32"
+    for b, f, y, x in itertools.product(range(3), range(5), range(8), range(8)):
+        # the 4 x 4 block of latent pixel (y, x), grown by the one-pixel rim
+        block = coloured[b, f, max(0, 4 * y - 1) : 4 * y + 5, max(0, 4 * x - 1) : 4 * x + 5]
+        assert mask[b, f, y, x] == block.any()
+    assert 0 < mask.float().mean() < 0.5  # a shape covers a few latent pixels, not the frame
 
 
 def test_a_cached_pool_is_reused_only_for_the_same_encoder_and_settings(autoencoder_dir, tmp_path):
@@ -156,14 +173,14 @@ def test_a_cached_pool_is_reused_only_for_the_same_encoder_and_settings(autoenco
     vae = AutoencoderKL.from_pretrained(autoencoder_dir).eval()
     config = DenoiserConfig(**TINY_RUN)
     cache = tmp_path / "pool.pt"
-    latents, captions = cached_pool(vae, autoencoder_dir, config, cache, progress=False)
+    latents = cached_pool(vae, autoencoder_dir, config, cache, progress=False).latents
     stored = torch.load(cache, weights_only=True)
     stored["latents"].zero_()  # a marker: a reused cache hands these zeros back
     torch.save(stored, cache)
-    reused, _ = cached_pool(vae, autoencoder_dir, config, cache, progress=False)
+    reused = cached_pool(vae, autoencoder_dir, config, cache, progress=False).latents
     assert not reused.any()
     other = DenoiserConfig(**{**TINY_RUN, "seed": 3})  # another seed: encoded afresh
-    fresh, _ = cached_pool(vae, autoencoder_dir, other, cache, progress=False)
+    fresh = cached_pool(vae, autoencoder_dir, other, cache, progress=False).latents
     assert fresh.any() and not torch.equal(fresh, latents)
 
 
@@ -199,6 +216,16 @@ def test_a_frozen_text_encoder_stays_at_its_initialisation(autoencoder_dir, tmp_
     assert not torch.equal(_weights(frozen), _weights(trained))  # the UNet saw other contexts
     with pytest.raises(ValueError, match=r"text_lr must be a number in \[0, 10\]"):
         DenoiserConfig(text_lr=-1)
+
+
+def test_weighting_the_object_changes_what_the_denoiser_learns(autoencoder_dir, tmp_path):
+    plain = train_denoiser(DenoiserConfig(**TINY_RUN), tmp_path / "p", autoencoder_dir,
+                           progress=False)  # fmt: skip
+    weighted = train_denoiser(DenoiserConfig(**TINY_RUN, object_weight=10.0), tmp_path / "w",
+                              autoencoder_dir, progress=False)  # fmt: skip
+    assert not torch.equal(_weights(plain), _weights(weighted))
+    with pytest.raises(ValueError, match=r"object_weight must be a number in \[0, 100\]"):
+        DenoiserConfig(object_weight=float("nan"))
 
 
 @pytest.fixture(scope="module")

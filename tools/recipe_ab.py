@@ -30,6 +30,8 @@ VARIANTS: dict[str, dict] = {
     "x0, text encoder frozen": {"prediction_type": "sample", "text_lr": 0.0},
     "x0, text encoder lr x0.1": {"prediction_type": "sample", "text_lr": 0.1},
     "x0, text encoder lr x3": {"prediction_type": "sample", "text_lr": 3.0},
+    "x0, object weight 10": {"prediction_type": "sample", "object_weight": 10.0},
+    "x0, object weight 30": {"prediction_type": "sample", "object_weight": 30.0},
 }
 COLUMNS = ("correct", "direction", "teleports", "change_ratio", "speed")
 

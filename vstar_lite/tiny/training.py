@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from diffusers import AutoencoderKL, DDPMScheduler
@@ -54,11 +55,13 @@ __all__ = [
     "PRESETS",
     "AutoencoderConfig",
     "DenoiserConfig",
+    "LatentPool",
     "Preset",
     "encode_pool",
     "encode_videos",
     "diffusion_target",
     "learning_rate",
+    "object_mask",
     "read_curve",
     "save_pipeline",
     "shipped_autoencoder",
@@ -134,6 +137,7 @@ class DenoiserConfig:
     ema: float = 0.999
     latent_pool: int = 4096
     text_lr: float = 1.0
+    object_weight: float = 0.0
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -151,6 +155,10 @@ class DenoiserConfig:
             )
         if not (isinstance(self.text_lr, (int, float)) and 0 <= self.text_lr <= 10):
             raise ValueError(f"text_lr must be a number in [0, 10], got {self.text_lr!r}")
+        if not (isinstance(self.object_weight, (int, float)) and 0 <= self.object_weight <= 100):
+            raise ValueError(
+                f"object_weight must be a number in [0, 100], got {self.object_weight!r}"
+            )
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
         if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
@@ -375,35 +383,53 @@ def _autoencoder_digest(vae_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+class LatentPool(NamedTuple):
+    """Clips encoded once for stage 2: ``latents`` ``"n 8 f 8 8"``, their ``captions``, and
+    ``masks`` ``"n f 8 8"``, the latent pixels that hold the shape or touch it."""
+
+    latents: torch.Tensor
+    captions: list[str]
+    masks: torch.Tensor
+
+
+def object_mask(videos: torch.Tensor) -> torch.Tensor:
+    """Videos ``"b 3 f h w"`` -> ``"b f h/4 w/4"`` booleans: the latent pixels (4 x 4 frame
+    pixels each) that hold a coloured pixel of the shape or its one-pixel rim."""
+    frames = videos.permute(0, 2, 1, 3, 4).flatten(0, 1)  # "(b f) 3 h w"
+    near = shape_weight(frames, 1.0) > 1  # "(b f) 1 h w"
+    pooled = nn.functional.max_pool2d(near.float(), 4)  # "(b f) 1 h/4 w/4"
+    return pooled[:, 0].unflatten(0, videos.shape[:1] + videos.shape[2:3]) > 0
+
+
 def cached_pool(
     vae: AutoencoderKL, vae_dir: Path, config: DenoiserConfig, cache: Path, *, progress: bool
-) -> tuple[torch.Tensor, list[str]]:
+) -> LatentPool:
     """:func:`encode_pool` for ``config``, read from ``cache`` when that file holds the pool of
     the same autoencoder, size, length and seed, else encoded and written there."""
-    key = f"{_autoencoder_digest(vae_dir)}-{config.latent_pool}-{config.frames}-{config.seed}"
+    key = f"v2-{_autoencoder_digest(vae_dir)}-{config.latent_pool}-{config.frames}-{config.seed}"
     if cache.is_file():
         stored = torch.load(cache, weights_only=True)
         if stored.get("key") == key:
-            return stored["latents"], list(stored["captions"])
-    latents, captions = encode_pool(vae, config.latent_pool, config.frames, config.seed,
-                                    progress=progress)  # fmt: skip
+            return LatentPool(stored["latents"], list(stored["captions"]), stored["masks"])
+    pool = encode_pool(vae, config.latent_pool, config.frames, config.seed, progress=progress)
     cache.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"key": key, "latents": latents, "captions": captions}, cache)
-    return latents, captions
+    torch.save({"key": key, **pool._asdict()}, cache)
+    return pool
 
 
 def encode_pool(
     vae: AutoencoderKL, clips: int, frames: int, seed: int, *, progress: bool = False
-) -> tuple[torch.Tensor, list[str]]:
-    """``clips`` random clips of ``frames`` frames, encoded once: latents ``"n 8 f 8 8"`` and
-    their captions, deterministic per ``seed`` (a stream of its own, distinct from the steps')."""
+) -> LatentPool:
+    """``clips`` random clips of ``frames`` frames, encoded once, deterministic per ``seed`` (a
+    stream of its own, distinct from the steps')."""
     generator = torch.Generator().manual_seed(seed * 1_000_003 - 1)
-    latents, captions = [], []
+    latents, captions, masks = [], [], []
     for start in tqdm(range(0, clips, 32), disable=not progress, desc="encode latent pool"):
         drawn = sample_clips(min(32, clips - start), frames, generator)
         latents.append(encode_videos(vae, drawn.videos))
+        masks.append(object_mask(drawn.videos))
         captions += drawn.captions
-    return torch.cat(latents), captions
+    return LatentPool(torch.cat(latents), captions, torch.cat(masks))
 
 
 class _Denoiser(nn.Module):
@@ -450,7 +476,7 @@ def train_denoiser(
     token_cache: dict[str, torch.Tensor] = {}
     if config.latent_pool:
         cache = Path(pool_cache) if pool_cache is not None else out / "latent_pool.pt"
-        pool, pool_captions = cached_pool(vae, vae_dir, config, cache, progress=progress)
+        pool = cached_pool(vae, vae_dir, config, cache, progress=progress)
 
     def tokens(captions: list[str]) -> torch.Tensor:
         for caption in set(captions) - token_cache.keys():
@@ -464,10 +490,12 @@ def train_denoiser(
         generator = _generator(config.seed, step)
         if config.latent_pool:
             pick = torch.randint(0, config.latent_pool, (config.batch,), generator=generator)
-            x0, batch_captions = pool[pick], [pool_captions[i] for i in pick.tolist()]
+            x0, batch_captions = pool.latents[pick], [pool.captions[i] for i in pick.tolist()]
+            mask = pool.masks[pick]
         else:
             clips = sample_clips(config.batch, config.frames, generator)
             x0, batch_captions = encode_videos(vae, clips.videos), clips.captions
+            mask = object_mask(clips.videos)
         # x0: "b 8 f 8 8"
         noise = torch.randn(x0.shape, generator=generator)
         t = torch.randint(0, 1000, (config.batch,), generator=generator)
@@ -477,7 +505,9 @@ def train_denoiser(
         noisy = noise_schedule.add_noise(x0, noise, t)
         target = diffusion_target(config.prediction_type, noise_schedule, x0, noise, t)
         prediction = model.unet(noisy, t, encoder_hidden_states=context).sample
-        return nn.functional.mse_loss(prediction, target)
+        weight = 1 + config.object_weight * mask.unsqueeze(1).float()  # "b 1 f 8 8"
+        squared = (prediction - target).pow(2).mean(dim=1, keepdim=True)  # "b 1 f 8 8"
+        return (weight * squared).sum() / weight.sum()
 
     final = _run(config, model, loss_fn, out, resume=resume, progress=progress,
                  stop_after=stop_after, desc=f"train {config.layout} denoiser",
