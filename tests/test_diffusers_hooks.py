@@ -251,6 +251,18 @@ def test_models_without_temporal_attention_are_rejected_with_what_was_found():
         enable_vstar(image_unet, TARConfig({0: 1.0}))
 
 
+def test_only_diffusers_attention_layers_are_hooked():
+    """A module that merely lists ``temporal_attentions`` holds no diffusers attention: refused."""
+
+    class NotDiffusers(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.temporal_attentions = torch.nn.ModuleList([torch.nn.MultiheadAttention(8, 2)])
+
+    with pytest.raises(ValueError, match=r"NotDiffusers has no temporal attention .* found 0 "):
+        enable_vstar(NotDiffusers(), TARConfig({0: 1.0}))
+
+
 def test_bad_settings_are_named(unet3d):
     with pytest.raises(
         ValueError, match=r"unknown UNet levels \[5\]; this model has levels \[0, 1\]"

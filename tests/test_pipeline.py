@@ -1,5 +1,5 @@
 """VSTARPipeline end to end on tiny random diffusers components built here (no downloads), on
-the tiny course model (equal to ``vstar_lite.tiny.generate``), export, and ``batch`` on two
+the course's tiny pipeline folders (by name and by folder), export, and ``batch`` on two
 processes."""
 
 import json
@@ -15,12 +15,12 @@ import torch
 from diffusers import AutoencoderKL, DDIMScheduler
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 from vstar_lite.batch import BatchItem, load_batch, process_slot
-from vstar_lite.diffusers_hooks import enable_vstar, find_cross_attentions
+from vstar_lite.diffusers_hooks import find_cross_attentions
 from vstar_lite.export import save_mp4, save_video
-from vstar_lite.pipeline import PRESETS, VSTARPipeline, is_tiny_model
+from vstar_lite.paths import data_path
+from vstar_lite.pipeline import PRESETS, TINY_PIPELINES, VSTARPipeline, is_tiny_model, tiny_folder
 from vstar_lite.tar import TARConfig
-from vstar_lite.tiny import generate, load_tiny
-from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
+from vstar_lite.vsp import Synopsis, interpolate_embeddings
 
 from test_diffusers_hooks import tiny_motion_unet, tiny_unet3d
 
@@ -194,36 +194,83 @@ def test_bad_settings_name_the_parameter(pipe):
 
 
 # ------------------------------------------------------------------------------ tiny model
-@pytest.fixture(scope="module")
-def tiny_pipe():
-    return VSTARPipeline.from_tiny("vstar")
+def test_from_tiny_gives_the_frames_of_from_pretrained_of_the_shipped_folder():
+    settings = dict(num_frames=4, steps=2, seed=4, progress=False)
+    tiny = VSTARPipeline.from_tiny()  # "tiny"
+    assert tiny.is_tiny and (tiny.height, tiny.width) == (32, 32)
+    assert (tiny.default_guidance, tiny.default_steps) == (4.0, 25)  # from its vstar_lite.json
+    assert tiny_folder("tiny") == data_path("tiny_model", "modelscope")
+    processors = dict(tiny.unet.attn_processors)
+    got = tiny(TINY_PROMPT, **settings).videos
+    assert got.shape == (1, 3, 4, 32, 32)
+    tar = TARConfig({0: 1.0, 1: 1.0})  # through the diffusers attention processors
+    with_tar = tiny(TINY_PROMPT, tar=tar, **settings).videos
+    assert not torch.equal(with_tar, got)
+    assert tiny.unet.attn_processors == processors  # restored after the loop
+    for other in (
+        VSTARPipeline.from_pretrained("tiny", device="cpu"),
+        VSTARPipeline.from_tiny(tiny_folder("tiny")),  # the same folder, by path
+    ):
+        assert torch.equal(got, other(TINY_PROMPT, **settings).videos)
+        assert torch.equal(with_tar, other(TINY_PROMPT, tar=tar, **settings).videos)
 
 
-def test_from_tiny_equals_tiny_generate(tiny_pipe):
-    model = load_tiny("vstar")
-    settings = dict(num_frames=5, steps=3, guidance=3.0, seed=4)
-    got = tiny_pipe(TINY_PROMPT, progress=False, **settings).videos
-    assert torch.equal(got, generate(model, TINY_PROMPT, **settings))
-    tar = TARConfig({0: 1.0, 1: 4.0})
-    got = tiny_pipe(TINY_PROMPT, tar=tar, progress=False, **settings).videos
-    with enable_vstar(model.unet, tar):
-        assert torch.equal(got, generate(model, TINY_PROMPT, **settings))
-    synopsis = load_synopses()["tiny_red_to_blue"]
-    got = tiny_pipe(synopsis=synopsis, progress=False, **settings).videos
-    per_frame = interpolate_embeddings(model.encode(list(synopsis.sub_prompts)), 5)
-    want = generate(model, frame_embeddings=per_frame, **settings)
-    torch.testing.assert_close(got, want, atol=1e-4, rtol=0)
-    assert not torch.allclose(got, generate(model, synopsis.sub_prompts[0], **settings))
+def test_tiny_names_and_trained_folders_are_recognized(tmp_path):
+    assert sorted(TINY_PIPELINES) == ["scvideo", "tiny"] and TINY_PIPELINES["scvideo"] == "scvideo"
+    assert is_tiny_model("tiny") and is_tiny_model("scvideo")
+    assert is_tiny_model(tiny_folder("tiny"))  # a folder with vstar_lite.json
+    assert not is_tiny_model("modelscope") and not is_tiny_model("vstar")
+    assert not is_tiny_model(tmp_path)
+    with pytest.raises(ValueError, match=r"name_or_dir must be one of \['scvideo', 'tiny'\] or a "):
+        VSTARPipeline.from_tiny("modelscope")  # a preset: never downloaded by from_tiny
 
 
-def test_tiny_names_and_folders_load_offline_through_from_pretrained(tmp_path):
-    assert is_tiny_model("vstar") and is_tiny_model("scvideo") and not is_tiny_model("modelscope")
-    folder = load_tiny("scvideo").save(tmp_path / "tiny")
-    assert is_tiny_model(folder)
-    (tmp_path / "tiny" / "model_index.json").write_text("{}")  # a diffusers folder is not tiny
-    assert not is_tiny_model(folder)
-    pipe = VSTARPipeline.from_pretrained("vstar", device="cpu")
-    assert pipe.is_tiny and (pipe.height, pipe.width, pipe.default_guidance) == (32, 32, 4.0)
+def _no_shipped_data(monkeypatch, root: Path) -> None:
+    """Make ``data_path`` look in ``root`` only."""
+    import vstar_lite.paths
+
+    monkeypatch.setattr(vstar_lite.paths, "_CANDIDATES", (root,))
+
+
+def test_loading_scvideo_without_its_folder_says_what_is_missing_and_how_to_train_it(
+    tmp_path, monkeypatch
+):
+    _no_shipped_data(monkeypatch, tmp_path)
+    for load in (VSTARPipeline.from_tiny, VSTARPipeline.from_pretrained):
+        with pytest.raises(FileNotFoundError) as error:
+            load("scvideo", device="cpu")
+        message = str(error.value)
+        assert "\n" not in message
+        assert message.startswith(
+            "tiny model 'scvideo' is not shipped: folder data/tiny_model/scvideo is missing; "
+            "train it with `vstar-lite train --preset quick --layout scvideo --out "
+        )
+
+
+def test_scvideo_loads_its_folder_with_the_sparse_causal_layout_once_shipped(tmp_path, monkeypatch):
+    from vstar_lite.tiny.parts import (
+        build_autoencoder,
+        build_scheduler,
+        build_text_encoder,
+        build_tokenizer,
+        build_unet,
+    )
+    from vstar_lite.tiny.training import save_pipeline
+
+    torch.manual_seed(0)
+    tokenizer = build_tokenizer()
+    save_pipeline(
+        tmp_path / "tiny_model" / "scvideo", vae=build_autoencoder(),
+        text_encoder=build_text_encoder(len(tokenizer)), tokenizer=tokenizer, unet=build_unet(),
+        scheduler=build_scheduler("sample"), layout="scvideo", dtype=torch.float32,
+    )  # fmt: skip
+    _no_shipped_data(monkeypatch, tmp_path)
+    pipe = VSTARPipeline.from_tiny("scvideo")
+    kinds = {type(p).__name__ for n, p in pipe.unet.attn_processors.items()
+             if ".attentions." in n and "attn1" in n}  # fmt: skip
+    assert pipe.is_tiny and kinds == {"SparseCausalProcessor"}
+    video = pipe(TINY_PROMPT, num_frames=3, steps=1, progress=False).videos
+    assert video.shape == (1, 3, 3, 32, 32)
 
 
 def test_presets_name_a_modelscope_and_an_animatediff_model():

@@ -9,7 +9,7 @@ Modules, in the order the notebooks meet them:
 - :mod:`vstar_lite.blocks`: the SS-T block and its Make-A-Video initialization;
 - :mod:`vstar_lite.tar`: VSTAR's temporal attention regularization, ``TARConfig``, diagonalness;
 - :mod:`vstar_lite.vsp`: video synopsis prompting: synopses, per-frame embedding interpolation;
-- :mod:`vstar_lite.tiny`: the tiny text-to-video model trained on CPU (notebooks 05-09);
+- :mod:`vstar_lite.tiny`: the tiny world and its diffusers-component model, trained on CPU;
 - :mod:`vstar_lite.bench`: benchmarks: TAR attention, tiny-model sampling (``vstar-lite bench``);
 - :mod:`vstar_lite.diffusers_hooks`: ``enable_vstar`` on diffusers text-to-video UNets;
 - :mod:`vstar_lite.pipeline`: ``VSTARPipeline``, prompt or synopsis in, frames out (any model);

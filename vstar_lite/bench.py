@@ -129,17 +129,16 @@ def format_row(row: dict) -> str:
 
 
 def _tiny_pipeline() -> tuple[object, str]:
-    """The shipped tiny pipeline, or the same architecture with random weights if it is absent
-    (speed does not depend on the weights' values)."""
+    """The shipped tiny pipeline (``"tiny"``) on the CPU, or the same architecture with random
+    weights if it is absent (speed does not depend on the weights' values)."""
     import tempfile
 
     import torch
 
     from vstar_lite.pipeline import VSTARPipeline
-    from vstar_lite.tiny.training import shipped_autoencoder
 
     try:
-        return VSTARPipeline.from_pretrained(shipped_autoencoder().parent), "shipped weights"
+        return VSTARPipeline.from_pretrained("tiny", device="cpu"), "shipped weights"
     except FileNotFoundError:
         pass
     from vstar_lite.tiny.parts import (

@@ -369,14 +369,9 @@ def enable_vstar(
     capture: bool = False,
 ) -> VSTARHandle:
     """Turn on TAR (``tar``), VSP (``frame_embeddings``: ``F L D`` or ``b F L D``, conditional
-    text per frame) and attention capture on a diffusers UNet, or on the course's tiny video UNet
-    (:class:`vstar_lite.tiny.model.TinyVideoUNet`). Returns a handle; set these last
+    text per frame) and attention capture on a diffusers UNet. Returns a handle; set these last
     (helpers such as ``enable_free_noise`` rebuild blocks and drop custom processors).
     """
-    if hasattr(unet, "temporal_attentions") and not hasattr(unet, "set_attn_processor"):
-        from vstar_lite.tiny.hooks import enable_vstar_tiny  # the course's tiny video UNet
-
-        return enable_vstar_tiny(unet, tar, frame_embeddings=frame_embeddings, capture=capture)
     embeddings = _frame_embeddings(frame_embeddings)
     temporal = find_temporal_attentions(unet)
     if (tar is not None or capture) and not temporal:

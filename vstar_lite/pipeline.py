@@ -14,10 +14,12 @@
    on by :func:`~vstar_lite.enable_vstar` for the duration of the loop only;
 5. decode the latents a few frames at a time (``decode_chunk``), so that 64-128 frames fit.
 
-Loading: :meth:`VSTARPipeline.from_pretrained` takes a model id, a local diffusers folder or a
-name of :data:`PRESETS`, and uses diffusers' own loaders; :meth:`VSTARPipeline.from_tiny` runs the
-course's tiny model through the same code (adapters in :mod:`vstar_lite.tiny.components`), and
-gives what :func:`vstar_lite.tiny.generate` gives for the same seed, steps and guidance.
+Loading: :meth:`VSTARPipeline.from_pretrained` takes a model id, a local diffusers folder, a
+name of :data:`PRESETS` or of :data:`TINY_PIPELINES`, and uses diffusers' own loaders. The
+course's tiny models are diffusers pipeline folders too (the shipped ones under
+``data/tiny_model/``, or one written by ``vstar-lite train``): they load offline through the
+same code, and their ``vstar_lite.json`` sets their layout and sampling settings.
+:meth:`VSTARPipeline.from_tiny` is ``from_pretrained`` restricted to those folders.
 
 Written against and tested on CPU with diffusers 0.42.1 and transformers 5.23.0 (tiny random
 components; the presets' weights are not downloaded by the tests).
@@ -47,14 +49,17 @@ __all__ = [
     "DIFFUSERS_VERSION_TESTED",
     "PRESETS",
     "Preset",
+    "TINY_PIPELINES",
     "VSTARPipeline",
     "VSTARResult",
     "is_tiny_model",
+    "tiny_folder",
 ]
 
 DIFFUSERS_VERSION_TESTED = "0.42.1"
-# The shipped tiny diffusers pipelines (folders under data/tiny_model/), by name.
-TINY_PIPELINES = {"tiny": "modelscope"}
+# The course's tiny pipelines (folders under data/tiny_model/), by name; "scvideo" is the SCVideo
+# layout, which ships only once it has been trained.
+TINY_PIPELINES: dict[str, str] = {"tiny": "modelscope", "scvideo": "scvideo"}
 
 
 @dataclass(frozen=True)
@@ -97,17 +102,32 @@ PRESETS: dict[str, Preset] = {
 
 
 def is_tiny_model(name_or_dir: str | Path) -> bool:
-    """``"vstar"``, ``"scvideo"`` or a folder written by ``vstar-lite train`` / ``TinyT2V.save``."""
-    from vstar_lite.tiny.model import CONFIGS
+    """A name in :data:`TINY_PIPELINES`, or a folder written by ``vstar-lite train`` (it holds
+    ``vstar_lite.json``)."""
+    from vstar_lite.tiny.parts import LAYOUT_FILE
 
-    if isinstance(name_or_dir, str) and name_or_dir in CONFIGS:
+    if isinstance(name_or_dir, str) and name_or_dir in TINY_PIPELINES:
         return True
-    path = Path(name_or_dir)
-    return (
-        (path / "model.safetensors").is_file()
-        and (path / "config.json").is_file()
-        and not (path / "model_index.json").exists()
-    )
+    return (Path(name_or_dir) / LAYOUT_FILE).is_file()
+
+
+def tiny_folder(name: str) -> Path:
+    """The shipped folder of a name in :data:`TINY_PIPELINES`; a one-line
+    ``FileNotFoundError`` that says how to train it when it is not shipped."""
+    if name not in TINY_PIPELINES:
+        raise ValueError(f"name must be one of {sorted(TINY_PIPELINES)}, got {name!r}")
+    from vstar_lite.paths import data_path
+
+    folder = TINY_PIPELINES[name]  # named after its layout
+    try:
+        return data_path("tiny_model", folder, "model_index.json").parent
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"tiny model {name!r} is not shipped: folder data/tiny_model/{folder} is missing; "
+            f"train it with `vstar-lite train --preset quick --layout {folder} --out "
+            f"runs/{folder}` and load runs/{folder}/pipeline (or copy it to "
+            f"data/tiny_model/{folder})"
+        ) from None
 
 
 def _folder_settings(model_id: str) -> dict[str, Any]:
@@ -238,18 +258,15 @@ class VSTARPipeline:
         device: torch.device | str | None = None,
         **kwargs: Any,
     ) -> VSTARPipeline:
-        """Load a preset name (:data:`PRESETS`), a diffusers model id or folder, or a tiny model.
+        """Load a preset name (:data:`PRESETS`), a diffusers model id or folder, or a tiny model
+        (a name in :data:`TINY_PIPELINES`, or a folder written by ``vstar-lite train``).
 
         ``dtype``: float16 on CUDA, float32 on CPU by default. Further keyword arguments go to
         diffusers' ``from_pretrained`` (e.g. ``cache_dir``, ``local_files_only=True``).
         """
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if str(model) in TINY_PIPELINES:  # the shipped tiny pipeline folder
-            from vstar_lite.paths import data_path
-
-            model = data_path("tiny_model", TINY_PIPELINES[str(model)])
-        if is_tiny_model(model):
-            return cls.from_tiny(model, device=device)
+        if str(model) in TINY_PIPELINES:  # a shipped tiny pipeline folder
+            model = tiny_folder(str(model))
         dtype = _resolve_dtype(dtype, device)
         from diffusers import DDIMScheduler, DiffusionPipeline
 
@@ -309,21 +326,16 @@ class VSTARPipeline:
 
     @classmethod
     def from_tiny(
-        cls, name_or_dir: str | Path = "vstar", device: torch.device | str = "cpu"
+        cls, name_or_dir: str | Path = "tiny", device: torch.device | str = "cpu"
     ) -> VSTARPipeline:
-        """The course's tiny model, offline: ``"tiny"`` (the shipped diffusers pipeline folder
-        ``data/tiny_model/modelscope``), a pipeline folder written by ``vstar-lite train``, or the
-        earlier ``"vstar"`` / ``"scvideo"`` models."""
-        if str(name_or_dir) in TINY_PIPELINES or (Path(name_or_dir) / "model_index.json").is_file():
-            return cls.from_pretrained(name_or_dir, device=device)
-        from vstar_lite.tiny import load_tiny
-        from vstar_lite.tiny.components import tiny_components
-        from vstar_lite.tiny.sample import DEFAULT_GUIDANCE, DEFAULT_STEPS
-
-        model = load_tiny(name_or_dir, str(device))
-        parts = tiny_components(model)
-        parts["vae"].to(device)
-        return cls(**parts, guidance=DEFAULT_GUIDANCE, steps=DEFAULT_STEPS, name=str(name_or_dir))
+        """A tiny model of the course, offline: a name in :data:`TINY_PIPELINES` (``"tiny"``:
+        ``data/tiny_model/modelscope``) or a pipeline folder written by ``vstar-lite train``."""
+        if not is_tiny_model(name_or_dir):
+            raise ValueError(
+                f"name_or_dir must be one of {sorted(TINY_PIPELINES)} or a folder written by "
+                f"vstar-lite train (with vstar_lite.json), got {str(name_or_dir)!r}"
+            )
+        return cls.from_pretrained(name_or_dir, device=device)
 
     # ------------------------------------------------------------------------------ the parts
     @property
@@ -337,7 +349,7 @@ class VSTARPipeline:
     @property
     def is_tiny(self) -> bool:
         """A model of the course's tiny world (32 x 32 frames)."""
-        return self.tiny or hasattr(self.unet, "vstar_target")
+        return self.tiny
 
     def _per_frame_text(self) -> bool:
         """AnimateDiff's UNet reads ``"(b f) L D"`` text; ModelScope's repeats ``"b L D"``."""
@@ -478,9 +490,8 @@ class VSTARPipeline:
         latents = self.prepare_latents(videos, num_frames, height, width, generator)
         step_kwargs = self._step_kwargs(scheduler, eta, generator)
 
-        target = getattr(self.unet, "vstar_target", self.unet)
         hooks = (
-            enable_vstar(target, tar, frame_embeddings=frame_embeddings, capture=capture)
+            enable_vstar(self.unet, tar, frame_embeddings=frame_embeddings, capture=capture)
             if tar is not None or frame_embeddings is not None or capture
             else contextlib.nullcontext()
         )
