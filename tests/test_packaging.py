@@ -120,12 +120,59 @@ def test_info_and_version():
 
 @pytest.fixture(scope="module")
 def tiny_model_dir(tmp_path_factory):
-    """A randomly initialised tiny model saved as the training command saves it."""
+    """A randomly initialised tiny pipeline folder, written as the training command writes it."""
     import torch
-    from vstar_lite.tiny import TinyT2V
+    from vstar_lite.tiny.parts import (
+        build_autoencoder,
+        build_scheduler,
+        build_text_encoder,
+        build_tokenizer,
+        build_unet,
+    )
+    from vstar_lite.tiny.training import save_pipeline
 
     torch.manual_seed(0)
-    return TinyT2V("vstar").save(tmp_path_factory.mktemp("tiny") / "model")
+    tokenizer = build_tokenizer()
+    return save_pipeline(
+        tmp_path_factory.mktemp("tiny") / "pipeline", vae=build_autoencoder(),
+        text_encoder=build_text_encoder(len(tokenizer)), tokenizer=tokenizer, unet=build_unet(),
+        scheduler=build_scheduler("sample"), dtype=torch.float32,
+    )  # fmt: skip
+
+
+def test_generate_and_batch_default_to_the_shipped_tiny_pipeline(tmp_path):
+    from PIL import Image
+    from vstar_lite.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["generate", "a red circle"]).model == "tiny"
+    assert parser.parse_args(["batch", "items.json"]).model == "tiny"
+    out = tmp_path / "v.gif"
+    result = run_cli("generate", "a red circle moves right on a dark background", "--frames", "3",
+                     "--steps", "1", "--out", str(out), "--no-progress")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with Image.open(out) as image:  # the tiny model's 32 x 32 frames, enlarged 4 times
+        assert (image.n_frames, image.size) == (3, (128, 128))
+
+
+def test_generate_on_scvideo_without_its_folder_is_one_line_that_says_how_to_train_it(
+    tmp_path, monkeypatch, capsys
+):
+    import vstar_lite.paths
+    from vstar_lite.cli import build_parser, main
+
+    monkeypatch.setattr(vstar_lite.paths, "_CANDIDATES", (tmp_path,))  # nothing shipped
+    code = main(
+        ["generate", "a red circle", "--model", "scvideo", "--out", str(tmp_path / "v.gif")]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("vstar-lite generate: --model 'scvideo' could not be loaded: tiny model")
+    assert "folder data/tiny_model/scvideo is missing" in err
+    suggested = err.split("`")[1].split()  # the training command it suggests
+    assert suggested[:2] == ["vstar-lite", "train"]
+    train = build_parser().parse_args(suggested[1:])
+    assert (train.preset, train.layout) == ("quick", "scvideo")
 
 
 def test_generate_writes_a_gif_offline(tiny_model_dir, tmp_path):
@@ -209,6 +256,28 @@ def test_train_command_trains_and_resumes(tmp_path):
     assert "latent_pool must be an int in [0, 65536], got -1" in pool.stderr
 
 
+def test_train_command_selects_the_layout(tmp_path):
+    from vstar_lite.pipeline import VSTARPipeline, is_tiny_model
+    from vstar_lite.tiny.parts import build_autoencoder, read_layout
+
+    autoencoder = tmp_path / "vae"
+    build_autoencoder().save_pretrained(autoencoder)
+    out = tmp_path / "scvideo"
+    result = run_cli("train", "--layout", "scvideo", "--steps", "1", "--batch", "1",
+                     "--latent-pool", "2", "--autoencoder", str(autoencoder), "--out", str(out),
+                     "--no-progress")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "training the tiny 'scvideo' model" in result.stdout
+    folder = out / "pipeline"
+    assert read_layout(folder) == "scvideo" and is_tiny_model(folder)
+    pipe = VSTARPipeline.from_tiny(folder)
+    assert {type(p).__name__ for p in pipe.unet.attn_processors.values()} >= {
+        "SparseCausalProcessor"
+    }
+    old = run_cli("train", "--model", "vstar", "--out", str(tmp_path / "old"))
+    assert old.returncode == 2 and "unrecognized arguments: --model vstar" in old.stderr
+
+
 def test_sampling_benchmark_prints_a_row_per_frame_count():
     result = run_cli("bench", "--sampling", "--frames", "2", "3", "--repeats", "1")
     assert result.returncode == 0, result.stderr
@@ -232,9 +301,9 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
         capture_output=True,
     )
     script = (
-        "import vstar_lite.paths as p, vstar_lite.tiny as t, vstar_lite.vsp as v;"
+        "import vstar_lite.paths as p;"
         "print(p.data_path('synopses.json'));"
-        "print(t.load_tiny('vstar').config.name, len(v.load_synopses()));"
+        "print(p.data_path('tiny_model', 'modelscope', 'model_index.json'));"
         "from vstar_lite.pipeline import VSTARPipeline;"
         "print(type(VSTARPipeline.from_pretrained('tiny').unet).__name__)"
     )
@@ -245,7 +314,7 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(str(target / "vstar_lite" / "data"))
-    assert lines[1].startswith("vstar ")
+    assert lines[1].startswith(str(target / "vstar_lite" / "data" / "tiny_model" / "modelscope"))
     assert lines[-1] == "UNet3DConditionModel"  # the pipeline folder, loaded by diffusers
     # the installed command works offline too: generate and batch on the embedded tiny model
     items = tmp_path / "items.json"
@@ -278,11 +347,3 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "g.gif").stat().st_size > 0
     assert sorted(p.name for p in (tmp_path / "videos").iterdir()) == ["one.gif", "two.gif"]
-
-
-def test_train_command_still_trains_the_earlier_model_of_notebooks_05_to_09(tmp_path):
-    out = tmp_path / "earlier"
-    result = run_cli("train", "--model", "vstar", "--out", str(out), "--steps", "2", "--batch",
-                     "1", "--no-progress")  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert (out / "model.safetensors").exists() and (out / "config.json").exists()

@@ -35,27 +35,6 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
-def _train_earlier_model(args: argparse.Namespace) -> int:
-    """``--model vstar|scvideo``: the earlier patch-latent tiny model (notebooks 05-09)."""
-    import dataclasses
-
-    from vstar_lite.tiny.train import PRESETS, train
-
-    overrides = {
-        name: getattr(args, name)
-        for name in ("model", "prediction_type", "steps", "batch", "lr", "seed")
-        if getattr(args, name) is not None
-    }
-    config = dataclasses.replace(PRESETS[args.preset], **overrides)
-    print(
-        f"training the earlier tiny model {config.model!r} ({args.preset} preset) into {args.out}"
-    )
-    train(config, args.out, resume=not args.restart, progress=not args.no_progress,
-          stop_after=args.stop_after)  # fmt: skip
-    print(f"done: {args.out}/model.safetensors, curves in {args.out}/curves.csv")
-    return 0
-
-
 def _train(args: argparse.Namespace) -> int:
     import dataclasses
 
@@ -65,13 +44,6 @@ def _train(args: argparse.Namespace) -> int:
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    if args.model is not None:
-        try:
-            return _train_earlier_model(args)
-        except ValueError as error:
-            print(f"vstar-lite train: error: {error}", file=sys.stderr)
-            return 2
-
     preset = PRESETS[args.preset]
     overrides = {
         name: getattr(args, name)
@@ -105,6 +77,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    from vstar_lite.tiny.parts import LAYOUTS
     from vstar_lite.tiny.training import PRESETS
 
     parser.add_argument(
@@ -115,15 +88,12 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--out", default="build/tiny_model", help="output and checkpoint folder")
     parser.add_argument(
-        "--layout", choices=["modelscope", "scvideo"], help="UNet layout (default modelscope)"
+        "--layout",
+        choices=list(LAYOUTS),
+        help="UNet layout: modelscope (default) or scvideo (sparse causal spatial attention)",
     )
     parser.add_argument(
         "--autoencoder", metavar="DIR", help="a trained AutoencoderKL folder: skip stage 1"
-    )
-    parser.add_argument(
-        "--model",
-        choices=["vstar", "scvideo"],
-        help="train the earlier patch-latent tiny model of notebooks 05-09 instead",
     )
     parser.add_argument("--autoencoder-steps", type=int, help="stage 1 optimizer steps")
     parser.add_argument(
@@ -259,9 +229,10 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     """What ``generate`` and ``batch`` share: the model, sampling, TAR and output settings."""
     parser.add_argument(
         "--model",
-        default="vstar",
-        help="tiny model: vstar (default), scvideo or a folder written by train; or a pretrained "
-        "diffusers model: a preset (modelscope, zeroscope, animatediff), a Hub id or a folder",
+        default="tiny",
+        help="tiny model: tiny (default, the shipped pipeline folder), scvideo (once trained) or "
+        "a folder written by train; or a pretrained diffusers model: a preset (modelscope, "
+        "zeroscope, animatediff), a Hub id or a folder",
     )
     parser.add_argument("--frames", type=int, default=16, help="number of frames (default 16)")
     parser.add_argument("--steps", type=int, help="denoising steps (default 25)")
