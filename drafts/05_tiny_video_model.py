@@ -897,9 +897,9 @@ print(f"\nthe shipped model's stage 2 (train_config.json) differs from the shipp
 # over each window of 4 steps.
 
 # %%
-pool, pool_captions = encode_pool(vae, clips=8, frames=8, seed=0)  # what stage 2 draws from
-print(f"a pool of 8 encoded clips: latents (n c f h w) {tuple(pool.shape)}, captions "
-      f"{pool_captions[:2]} ...")  # fmt: skip
+pool = encode_pool(vae, clips=8, frames=8, seed=0)  # what stage 2 draws from
+print(f"a pool of 8 encoded clips: latents (n c f h w) {tuple(pool.latents.shape)}, object masks "
+      f"(n f h w) {tuple(pool.masks.shape)}, captions {pool.captions[:2]} ...")  # fmt: skip
 demo = DenoiserConfig(steps=16, batch=4, frames=8, latent_pool=32, warmup=4, log_every=4,
                       checkpoint_every=1000)  # fmt: skip
 started = time.perf_counter()
