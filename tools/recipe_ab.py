@@ -32,6 +32,7 @@ VARIANTS: dict[str, dict] = {
     "x0, text encoder lr x3": {"prediction_type": "sample", "text_lr": 3.0},
     "x0, object weight 10": {"prediction_type": "sample", "object_weight": 10.0},
     "x0, object weight 30": {"prediction_type": "sample", "object_weight": 30.0},
+    "x0, min-SNR 5": {"prediction_type": "sample", "snr_gamma": 5.0},
 }
 NOTES_MARK = "<!-- written by hand below this line; tools/recipe_ab.py keeps it -->"
 COLUMNS = ("correct", "direction", "teleports", "change_ratio", "speed")
