@@ -30,6 +30,7 @@ from vstar_lite.tiny.training import (
     DenoiserConfig,
     cached_pool,
     encode_pool,
+    min_snr_weight,
     object_mask,
     save_pipeline,
     train_autoencoder,
@@ -110,6 +111,25 @@ def autoencoder_dir(tmp_path_factory):
     train_autoencoder(AutoencoderConfig(steps=2, clips=2, frames_per_clip=2, log_every=1),
                       out, progress=False)  # fmt: skip
     return out / "vae"
+
+
+def test_latent_noise_changes_what_the_decoder_learns(autoencoder_dir, tmp_path):
+    from diffusers import AutoencoderKL
+
+    def decoder_weights(config):
+        out = tmp_path / str(config.latent_noise)
+        train_autoencoder(config, out, progress=False)
+        vae = AutoencoderKL.from_pretrained(out / "vae")
+        return torch.cat([p.flatten() for p in vae.decoder.parameters()])
+
+    base = dict(steps=2, clips=2, frames_per_clip=2, log_every=1)
+    plain = decoder_weights(AutoencoderConfig(**base))
+    noisy = decoder_weights(AutoencoderConfig(**base, latent_noise=0.5))
+    again = decoder_weights(AutoencoderConfig(**base, latent_noise=0.5))  # deterministic
+    assert not torch.equal(plain, noisy)
+    torch.testing.assert_close(noisy, again, atol=0, rtol=0)
+    with pytest.raises(ValueError, match=r"latent_noise must be a number in \[0, 2\]"):
+        AutoencoderConfig(latent_noise=3)
 
 
 def test_autoencoder_stage_exports_a_scaled_autoencoderkl(autoencoder_dir):
@@ -218,6 +238,26 @@ def test_a_frozen_text_encoder_stays_at_its_initialisation(autoencoder_dir, tmp_
         DenoiserConfig(text_lr=-1)
 
 
+def test_min_snr_weights_equal_the_x0_error_times_min_snr_gamma():
+    from diffusers import DDPMScheduler
+
+    schedule = DDPMScheduler.from_config(build_scheduler("sample").config)
+    t = torch.tensor([0, 10, 200, 500, 999])
+    for kind in ("sample", "epsilon", "v_prediction"):
+        weight = min_snr_weight(kind, schedule, t, gamma=5.0)
+        for i, step in enumerate(t.tolist()):
+            a = float(schedule.alphas_cumprod[step])
+            snr = a / (1 - a)
+            # an error e in the target is an x0 error of e / sqrt(SNR) (noise), e * sqrt(1 - a)
+            # (v) or e (x0): the weighted squared target error equals min(SNR, 5) x0 error**2
+            error = torch.randn(6)
+            x0_error = {"sample": error, "epsilon": error / snr**0.5,
+                        "v_prediction": error * (1 - a) ** 0.5}[kind]  # fmt: skip
+            expected = min(snr, 5.0) * x0_error.pow(2).sum()
+            torch.testing.assert_close(weight[i] * error.pow(2).sum(), expected, rtol=1e-4,
+                                       atol=1e-6)  # fmt: skip
+
+
 def test_weighting_the_object_changes_what_the_denoiser_learns(autoencoder_dir, tmp_path):
     plain = train_denoiser(DenoiserConfig(**TINY_RUN), tmp_path / "p", autoencoder_dir,
                            progress=False)  # fmt: skip
@@ -226,6 +266,11 @@ def test_weighting_the_object_changes_what_the_denoiser_learns(autoencoder_dir, 
     assert not torch.equal(_weights(plain), _weights(weighted))
     with pytest.raises(ValueError, match=r"object_weight must be a number in \[0, 100\]"):
         DenoiserConfig(object_weight=float("nan"))
+    snr = train_denoiser(DenoiserConfig(**TINY_RUN, snr_gamma=5.0), tmp_path / "s",
+                         autoencoder_dir, progress=False)  # fmt: skip
+    assert not torch.equal(_weights(plain), _weights(snr))
+    with pytest.raises(ValueError, match=r"snr_gamma must be a number in \[0, 100\]"):
+        DenoiserConfig(snr_gamma=-1)
 
 
 @pytest.fixture(scope="module")

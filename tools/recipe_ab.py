@@ -32,7 +32,9 @@ VARIANTS: dict[str, dict] = {
     "x0, text encoder lr x3": {"prediction_type": "sample", "text_lr": 3.0},
     "x0, object weight 10": {"prediction_type": "sample", "object_weight": 10.0},
     "x0, object weight 30": {"prediction_type": "sample", "object_weight": 30.0},
+    "x0, min-SNR 5": {"prediction_type": "sample", "snr_gamma": 5.0},
 }
+NOTES_MARK = "<!-- written by hand below this line; tools/recipe_ab.py keeps it -->"
 COLUMNS = ("correct", "direction", "teleports", "change_ratio", "speed")
 
 
@@ -49,6 +51,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="runs/ab", help="folder for the runs (outside git)")
     parser.add_argument("--report", default="data/tiny_model/recipe_ab")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument(
+        "--label",
+        default="",
+        help="appended to each variant's name in the report (e.g. the autoencoder)",
+    )
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -58,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     results = json.loads(report_json.read_text()) if report_json.exists() else {}
     for name in args.variants:
         config = replace(base, **VARIANTS[name])
-        run = Path(args.out) / _slug(name)
+        run = Path(args.out) / _slug(name + args.label)
         began = time.perf_counter()
         folder = train_denoiser(config, run, args.autoencoder, progress=False,
                                 pool_cache=Path(args.out) / "latent_pool.pt")  # fmt: skip
@@ -66,8 +73,9 @@ def main(argv: list[str] | None = None) -> None:
         pipe = VSTARPipeline.from_pretrained(folder, device="cpu")
         started = time.perf_counter()
         _, summary = score_pipeline(pipe, seeds=range(args.seeds))
-        results[name] = {
+        results[f"{name}{args.label}"] = {
             "config": {k: v for k, v in VARIANTS[name].items()},
+            "autoencoder": str(args.autoencoder),
             "steps": args.steps,
             "train_minutes": curve["seconds"][-1] / 60,
             "final_loss": curve["loss"][-1],
@@ -108,8 +116,12 @@ def write_markdown(results: dict, path: Path, seeds: int) -> None:
         "that of real clips (1 = real); `speed`: median step, px per frame. "
         "The losses of different targets are not comparable with each other.",
         "",
+        NOTES_MARK,
     ]
-    path.write_text("\n".join(lines))
+    # what was written by hand below the table (what it means, checks after it) is kept
+    old = path.read_text() if path.is_file() else ""
+    kept = old.split(NOTES_MARK, 1)[1] if NOTES_MARK in old else "\n"
+    path.write_text("\n".join(lines) + kept)
 
 
 if __name__ == "__main__":

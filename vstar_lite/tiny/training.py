@@ -61,6 +61,7 @@ __all__ = [
     "encode_videos",
     "diffusion_target",
     "learning_rate",
+    "min_snr_weight",
     "object_mask",
     "read_curve",
     "save_pipeline",
@@ -95,7 +96,10 @@ def _check_common(config: object) -> None:
 @dataclass(frozen=True)
 class AutoencoderConfig:
     """Stage 1: ``clips x frames_per_clip`` frames per step; loss L1 + MSE (weighted by
-    :func:`shape_weight`) + ``kl_weight`` x KL."""
+    :func:`shape_weight`) + ``kl_weight`` x KL. ``latent_noise``: the decoder learns from
+    latents with Gaussian noise added, of a standard deviation drawn per frame from
+    ``[0, latent_noise]`` times that of the batch's latents, so that the small errors a
+    denoiser leaves do not change what the decoded frame shows."""
 
     steps: int = 1500
     clips: int = 8
@@ -104,6 +108,7 @@ class AutoencoderConfig:
     warmup: int = 50
     kl_weight: float = 1e-6
     shape_weight: float = 10.0
+    latent_noise: float = 0.0
     ema: float = 0.999
     seed: int = 0
     log_every: int = 25
@@ -116,6 +121,8 @@ class AutoencoderConfig:
             raise ValueError(f"kl_weight must be in [0, 1), got {self.kl_weight!r}")
         if not 0 <= self.shape_weight <= 1000:
             raise ValueError(f"shape_weight must be in [0, 1000], got {self.shape_weight!r}")
+        if not (isinstance(self.latent_noise, (int, float)) and 0 <= self.latent_noise <= 2):
+            raise ValueError(f"latent_noise must be a number in [0, 2], got {self.latent_noise!r}")
 
 
 @dataclass(frozen=True)
@@ -138,6 +145,7 @@ class DenoiserConfig:
     latent_pool: int = 4096
     text_lr: float = 1.0
     object_weight: float = 0.0
+    snr_gamma: float = 0.0
     seed: int = 0
     log_every: int = 25
     checkpoint_every: int = 250
@@ -159,6 +167,8 @@ class DenoiserConfig:
             raise ValueError(
                 f"object_weight must be a number in [0, 100], got {self.object_weight!r}"
             )
+        if not (isinstance(self.snr_gamma, (int, float)) and 0 <= self.snr_gamma <= 100):
+            raise ValueError(f"snr_gamma must be a number in [0, 100], got {self.snr_gamma!r}")
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
         if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
@@ -187,6 +197,23 @@ def diffusion_target(
     if prediction_type == "v_prediction":
         return scheduler.get_velocity(x0, noise, t)
     return noise
+
+
+def min_snr_weight(
+    prediction_type: str, scheduler: DDPMScheduler, t: torch.Tensor, gamma: float
+) -> torch.Tensor:
+    """Min-SNR-gamma loss weights ``"b"`` for the target ``prediction_type``: an error in the
+    target is turned into the same x0 error times ``min(SNR, gamma)``, where ``SNR =
+    alpha_bar / (1 - alpha_bar)``. For x0 that is ``min(SNR, gamma)`` itself; the noise target
+    divides it by ``SNR``, v by ``SNR + 1``."""
+    alpha_bar = scheduler.alphas_cumprod[t]
+    snr = alpha_bar / (1 - alpha_bar)
+    clipped = snr.clamp(max=gamma)
+    if prediction_type == "sample":
+        return clipped
+    if prediction_type == "v_prediction":
+        return clipped / (snr + 1)
+    return clipped / snr
 
 
 # ------------------------------------------------------------------------------ the loop
@@ -351,7 +378,13 @@ def train_autoencoder(
         posterior = vae.encode(frames).latent_dist
         # decode the posterior mean, as the diffusion model's latents are (encode_videos): noise
         # drawn from the posterior at this size only blurs the frames while the KL term is tiny
-        reconstruction = vae.decode(posterior.mean).sample
+        latents = posterior.mean
+        if config.latent_noise > 0:
+            generator = _generator(config.seed, 10**9 + step)  # a stream apart from the frames
+            level = config.latent_noise * torch.rand(len(frames), 1, 1, 1, generator=generator)
+            noise = torch.randn(latents.shape, generator=generator)
+            latents = latents + level * latents.detach().std() * noise
+        reconstruction = vae.decode(latents).sample
         kl = posterior.kl().mean() / frames[0].numel()
         error = reconstruction - frames  # L1 keeps the shapes' edges sharper than MSE alone
         weight = shape_weight(frames, config.shape_weight)
@@ -507,7 +540,11 @@ def train_denoiser(
         prediction = model.unet(noisy, t, encoder_hidden_states=context).sample
         weight = 1 + config.object_weight * mask.unsqueeze(1).float()  # "b 1 f 8 8"
         squared = (prediction - target).pow(2).mean(dim=1, keepdim=True)  # "b 1 f 8 8"
-        return (weight * squared).sum() / weight.sum()
+        per_clip = (weight * squared).flatten(1).sum(1) / weight.flatten(1).sum(1)  # "b"
+        if config.snr_gamma:
+            per_clip = per_clip * min_snr_weight(config.prediction_type, noise_schedule, t,
+                                                 config.snr_gamma)  # fmt: skip
+        return per_clip.mean()
 
     final = _run(config, model, loss_fn, out, resume=resume, progress=progress,
                  stop_after=stop_after, desc=f"train {config.layout} denoiser",
