@@ -649,9 +649,9 @@ for n in (TRAINING_FRAMES, LONG):  # the conditions without TAR
 # table with one row per frame index (`motion_max_seq_length = 32` rows by default in diffusers'
 # `UNetMotionModel`): a video longer than the table does not fit it, and long AnimateDiff videos
 # are sampled in overlapping windows of the training length (diffusers' `enable_free_noise`, for
-# instance). The earlier tiny model of this course (`data/tiny_model/vstar/`, class `TinyT2V`)
-# did the same with `frame_position_embedding`: no temporal convolution, sinusoidal frame
-# positions added before every temporal attention, trained on 16-frame clips.
+# instance). An earlier tiny model of this course did the same with `frame_position_embedding`
+# (`vstar_lite/blocks.py`): no temporal convolution, sinusoidal frame positions added before
+# every temporal attention, trained on 16-frame clips.
 #
 # In such a layer part of the logit `q_i · k_j` depends on the positions `i` and `j` alone, and
 # training shapes that part only for `i, j < 16`. It can learn a band there: "attend to the frame
@@ -661,16 +661,16 @@ for n in (TRAINING_FRAMES, LONG):  # the conditions without TAR
 # alike, because it lives in the positions and not in the content. The toy of section 5 with the
 # bump only among the first 16 frames (`bump_map(64, trained=16)`) shows that signature.
 #
-# The earlier model is not loaded here. `tools/position_layout_maps.py` ran it once (same four
-# captions, seed 0, same number of steps and guidance) and stored its maps, averaged over the
-# steps, in `data/tiny_model/position_layout_maps.json`:
+# That model is no longer part of the repository; its maps were measured once (same four
+# captions, seed 0, same number of steps and guidance), averaged over the steps, and kept in
+# `data/tiny_model/position_layout_maps.json`:
 
 # %%
 earlier = json.loads(data_path("tiny_model", "position_layout_maps.json").read_text())
 assert earlier["training_frames"] == TRAINING_FRAMES, "both models were trained on equal lengths"
 assert earlier["captions"] == CAPTIONS and earlier["steps"] == STEPS, "the same captions and steps"
-print(f"data/tiny_model/position_layout_maps.json, written by {earlier['written_by']}")
-print(f"model: {earlier['model']}, trained on {earlier['training_frames']} frames; "
+print(f"data/tiny_model/position_layout_maps.json: the earlier model, trained on "
+      f"{earlier['training_frames']} frames; "
       f"{len(earlier['captions'])} captions x {len(earlier['seeds'])} seed(s), "
       f"{earlier['steps']} steps, guidance {earlier['guidance']:g}")  # fmt: skip
 earlier_maps = {  # {frames: {level: "f f"}}, each the mean over the steps
@@ -701,16 +701,15 @@ for c, (model_name, what, by_level) in enumerate(panels):
         ax.set_title(f"{model_name}\n{what}, level {level}\ndiag. {fmt(diagonalness(matrix), 3)}",
                      fontsize=8)  # fmt: skip
 fig.colorbar(image, ax=axes, shrink=0.7, label="weight x f (1 = uniform)")
-fig.suptitle("mean over steps; left two columns from data/tiny_model/position_layout_maps.json "
-             "(tools/position_layout_maps.py)", fontsize=9)  # fmt: skip
+fig.suptitle("mean over steps; left two columns from data/tiny_model/position_layout_maps.json",
+             fontsize=9)  # fmt: skip
 plt.show()
 
 # %% [markdown]
 # *Figure.* Temporal attention maps of generated videos, averaged over the denoising steps, as
 # weight times `f`. The left two columns are the earlier tiny model with absolute frame positions
-# (`data/tiny_model/vstar/`), at its training length and at four times that, read from
-# `data/tiny_model/position_layout_maps.json` as written by `tools/position_layout_maps.py`; the
-# right column is this notebook's pipeline at 64 frames, computed in section 5. Dotted lines mark
+# at its training length and at four times that, read from
+# `data/tiny_model/position_layout_maps.json`; the right column is this notebook's pipeline at 64 frames, computed in section 5. Dotted lines mark
 # the training length.
 #
 # A map averaged over all rows hides *where* its band is. Split the rows: the mean weight a frame
