@@ -924,17 +924,29 @@ for step, loss, lr in zip(demo_curve["step"], demo_curve["loss"], demo_curve["lr
 
 # %%
 recipe_file = data_path("tiny_model") / "recipe_ab.json"
-if recipe_file.is_file():
-    recipes = json.loads(recipe_file.read_text())
-    shown = ("correct", "direction", "teleports", "change_ratio")
-    print(f"{'variant':<18}{'steps':>6}{'min':>5}{'loss':>8}" + "".join(f"{s:>19}" for s in shown))
-    for variant, result in recipes.items():
-        cells = "".join(f"{m:>7.2f} [{lo:.2f}, {hi:.2f}]" for m, lo, hi in
-                        (result["summary"][s] for s in shown))  # fmt: skip
-        print(f"{variant:<18}{result['steps']:>6}{result['train_minutes']:>5.0f}"
-              f"{result['final_loss']:>8.4f}{cells}")  # fmt: skip
-else:
-    print(f"{recipe_file.name} not found: python tools/recipe_ab.py --help writes it")
+recipes = json.loads(recipe_file.read_text())
+shown = {"correct": "correct frames", "direction": "direction", "teleports": "teleports",
+         "change_ratio": "frame change / real"}  # fmt: skip
+names = list(recipes)
+fig, axes = plt.subplots(1, len(shown), figsize=(13, 0.45 * len(names) + 1.2), sharey=True,
+                         layout="constrained")  # fmt: skip
+for ax, (score, label) in zip(axes, shown.items()):
+    for row, name in enumerate(names):
+        mean, low, high = recipes[name]["summary"][score]
+        ax.errorbar(mean, row, xerr=[[mean - low], [high - mean]], fmt="o", color="C0", capsize=3)
+    real = 0.0 if score == "teleports" else 1.0  # what real clips read
+    ax.axvline(real, color="grey", linewidth=0.8, linestyle=":")
+    ax.set(title=label, xlabel="mean, 95% interval")
+axes[0].set_yticks(range(len(names)), names, fontsize=8)
+axes[0].invert_yaxis()
+fig.suptitle("recipe A/B at the quick budget (12 captions x 3 seeds, 16 frames); dotted: real "
+             "clips", fontsize=10)  # fmt: skip
+plt.show()
+for name in names:
+    r = recipes[name]
+    low, high = r["summary"]["correct"][1:]
+    print(f"{name:<48}{r['steps']:>5} steps{r['train_minutes']:>5.0f} min   correct "
+          f"{r['summary']['correct'][0]:.2f} [{low:.2f}, {high:.2f}]")  # fmt: skip
 
 # %% [markdown]
 # <<RESULT: name the variant with the highest `correct` and whether its 95% interval overlaps
