@@ -57,22 +57,14 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     pipe = VSTARPipeline.from_pretrained(args.folder, device="cpu")
-    vae, unet, text_encoder = pipe.vae.float(), pipe.unet.float(), pipe.text_encoder.float()
     clips = sample_clips(24, 8, seed=5, shape="square")
-    latents = encode_videos(vae, clips.videos)  # "b c f h w", scaled
+    latents = encode_videos(pipe.vae, clips.videos)  # "b c f h w", scaled
     generator = torch.Generator().manual_seed(0)
-
-    def decode(z: torch.Tensor) -> torch.Tensor:
-        frames = (z / vae.config.scaling_factor).permute(0, 2, 1, 3, 4).flatten(0, 1)
-        with torch.no_grad():
-            decoded = vae.decode(frames).sample.clamp(-1, 1)
-        return decoded.unflatten(0, (z.shape[0], -1)).permute(0, 2, 1, 3, 4)
+    decode = pipe.decode_latents
 
     def context(captions: list[str]) -> torch.Tensor:
-        ids = pipe.tokenizer(captions, padding="max_length", truncation=True, return_tensors="pt",
-                             max_length=pipe.tokenizer.model_max_length).input_ids  # fmt: skip
         with torch.no_grad():
-            return text_encoder(ids)[0]
+            return pipe.encode_prompt(captions)
 
     result: dict = {"folder": str(args.folder), "real": square_fraction(clips.videos)}
     scale = float(latents.std())
@@ -94,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         row = {}
         with torch.no_grad():
             for name, ctx in (("square prompt", square), ("circle prompt", circle)):
-                out = unet(noisy, steps, encoder_hidden_states=ctx).sample
+                out = pipe.unet(noisy, steps, encoder_hidden_states=ctx).sample
                 x0 = clean_estimate(schedule, out, noisy, t)
                 row[name] = square_fraction(decode(x0))
             row["x0 rms error"] = float((x0 - latents).pow(2).mean().sqrt())

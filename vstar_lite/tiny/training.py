@@ -81,6 +81,14 @@ def _check_positive_ints(config: object, names: Sequence[str]) -> None:
             raise ValueError(f"{name} must be an int >= 1, got {value!r}")
 
 
+def _check_numbers(config: object, ranges: dict[str, tuple[float, float]]) -> None:
+    """Each named field is a number in its closed range ``[low, high]`` (NaN is not)."""
+    for name, (low, high) in ranges.items():
+        value = getattr(config, name)
+        if not (isinstance(value, (int, float)) and low <= value <= high):
+            raise ValueError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}")
+
+
 def _check_common(config: object) -> None:
     _check_positive_ints(config, ("steps", "log_every", "checkpoint_every"))
     lr, ema = getattr(config, "lr"), getattr(config, "ema")
@@ -121,8 +129,7 @@ class AutoencoderConfig:
             raise ValueError(f"kl_weight must be in [0, 1), got {self.kl_weight!r}")
         if not 0 <= self.shape_weight <= 1000:
             raise ValueError(f"shape_weight must be in [0, 1000], got {self.shape_weight!r}")
-        if not (isinstance(self.latent_noise, (int, float)) and 0 <= self.latent_noise <= 2):
-            raise ValueError(f"latent_noise must be a number in [0, 2], got {self.latent_noise!r}")
+        _check_numbers(self, {"latent_noise": (0, 2)})
 
 
 @dataclass(frozen=True)
@@ -161,14 +168,7 @@ class DenoiserConfig:
             raise ValueError(
                 f"prediction_type must be one of {PREDICTION_TYPES}, got {self.prediction_type!r}"
             )
-        if not (isinstance(self.text_lr, (int, float)) and 0 <= self.text_lr <= 10):
-            raise ValueError(f"text_lr must be a number in [0, 10], got {self.text_lr!r}")
-        if not (isinstance(self.object_weight, (int, float)) and 0 <= self.object_weight <= 100):
-            raise ValueError(
-                f"object_weight must be a number in [0, 100], got {self.object_weight!r}"
-            )
-        if not (isinstance(self.snr_gamma, (int, float)) and 0 <= self.snr_gamma <= 100):
-            raise ValueError(f"snr_gamma must be a number in [0, 100], got {self.snr_gamma!r}")
+        _check_numbers(self, {"text_lr": (0, 10), "object_weight": (0, 100), "snr_gamma": (0, 100)})
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
         if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
