@@ -83,8 +83,14 @@ if "google.colab" in sys.modules:
     import subprocess
 
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet",
-         "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite"],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "vstar-lite @ git+https://github.com/vstar-lite/vstar-lite",
+        ],
         check=True,
     )
 
@@ -97,7 +103,6 @@ from pathlib import Path
 import diffusers
 import matplotlib.pyplot as plt
 import torch
-
 from vstar_lite import TARConfig, VSTARPipeline
 from vstar_lite.pipeline import DIFFUSERS_VERSION_TESTED, PRESETS
 from vstar_lite.tar import diagonalness, mean_diagonal_probability
@@ -137,7 +142,7 @@ SETTINGS = {
     },
     "tiny": {  # 32 x 32 pixels, latent 8 x 8; 25 steps, guidance 4
         "synopsis": "tiny_red_to_blue", "baseline": "first sub-prompt", "num_frames": 64,
-        "decode_chunk": 16, "fps": 12, "gif_scale": 2,
+        "decode_chunk": 16, "fps": 12, "gif_scale": 3,
     },
 }[MODEL]  # fmt: skip
 CAPTURE = True  # record temporal attention maps (section 4); False saves GPU memory
@@ -145,7 +150,7 @@ CAPTURE = True  # record temporal attention maps (section 4); False saves GPU me
 if MODEL == "tiny":
     print("=" * 78)
     print(" CPU PATH: no GPU here, so every cell below runs on the course's TINY model")
-    print(' (VSTARPipeline.from_tiny("vstar"): 32 x 32 pixels, coloured shapes), offline.')
+    print(' (VSTARPipeline.from_pretrained("tiny"): 32 x 32 pixels, coloured shapes), offline.')
     print(" The same cells run ModelScope (ali-vilab/text-to-video-ms-1.7b) on a GPU.")
     print(" The stored outputs of this notebook are from this path.")
     print("=" * 78)
@@ -175,16 +180,18 @@ for name, preset in PRESETS.items():
 # Loading. On the GPU path `from_pretrained("modelscope")` calls diffusers'
 # `DiffusionPipeline.from_pretrained("ali-vilab/text-to-video-ms-1.7b", variant="fp16",
 # dtype=torch.float16)` and keeps its five parts: tokenizer, text encoder, UNet, VAE and a DDIM
-# scheduler. On the CPU path `from_tiny("vstar")` wraps the tiny model's modules in adapters with
-# the same calls (`vstar_lite.tiny.components`); nothing touches the network.
+# scheduler. On the CPU path `from_pretrained("tiny")` loads the course's tiny model, which is a
+# diffusers pipeline folder of the same kind (`data/tiny_model/modelscope/`: a
+# `TextToVideoSDPipeline` with its own `UNet3DConditionModel`, notebook 05) through the same
+# `DiffusionPipeline.from_pretrained` call, from the disk; nothing touches the network.
 
 # %%
 started = time.perf_counter()
 if MODEL == "tiny":
-    pipe = VSTARPipeline.from_tiny("vstar")
+    pipe = VSTARPipeline.from_pretrained("tiny", device=device)
 else:
     pipe = VSTARPipeline.from_pretrained(MODEL, device=device)  # downloads once, then cached
-unet = getattr(pipe.unet, "vstar_target", pipe.unet)  # the UNet that enable_vstar works on
+unet = pipe.unet  # a diffusers UNet3DConditionModel on both paths
 params = sum(p.numel() for p in pipe.unet.parameters())
 latent_height = pipe.height // pipe.vae_scale_factor
 latent_width = pipe.width // pipe.vae_scale_factor
@@ -246,6 +253,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # Side by side (left: baseline, right: VSTAR), as a GIF that plays in JupyterLab, Colab and on
 # GitHub:
 
+
 # %%
 def side_by_side(*videos: torch.Tensor) -> torch.Tensor:
     """Videos "3 f h w" in [-1, 1] -> one "3 f h W" video, white lines between them."""
@@ -277,7 +285,9 @@ plt.show()
 # difference between the average of the first eight frames and that of the last eight (**start
 # to end**; how far the video travels). The paper reports that long baseline videos freeze into
 # near-static content and that VSTAR makes them move through the synopsis; on the tiny model, read
-# the numbers with notebook 09's caveats about a 2-million-parameter model of coloured shapes.
+# them with notebook 09's paired intervals in mind: one seed of a tiny model of coloured shapes is
+# an example, not a measurement.
+
 
 # %%
 def change_numbers(video: torch.Tensor) -> tuple[float, float]:
@@ -293,15 +303,12 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
     print(f"{name:<10}{fmt(step):>14}{fmt(travel):>14}")
 
 # %% [markdown]
-# **What the stored outputs show (CPU path, tiny model, seed 0).** The baseline draws the red
-# circle, moves it right over the first eight or so frames and then holds it still for the rest
-# of the 64: a near-frozen video, the failure the paper describes for long videos (frame change
-# 0.016). VSTAR starts with the red circle too, but after about five frames the shape fades into
-# the grey background and never comes back, so the synopsis' purple and blue states are never
-# reached. This is the tiny model's limit at four times its training length: the same synopsis
-# does play out from red through purple to blue at 16 frames (notebook 09), and at 64 frames VSP
-# alone already loses the shape on this seed. It says nothing about what ModelScope does with the
-# peony synopsis; that is what the GPU path is for.
+# **What the stored outputs show (CPU path, tiny model, seed 0).**
+# <<RESULT: describe the two stored 64-frame videos frame by frame (from the stills and the two
+# numbers above): does the baseline keep moving or freeze, does VSTAR reach the purple and blue
+# states; one seed is an example, not a measurement: point to notebook 09's paired intervals. End
+# with: it says nothing about what ModelScope does with the peony synopsis; that is what the GPU
+# path is for.>>
 
 # %% [markdown]
 # Saving: `VSTARResult.save` writes a GIF anywhere and a browser-playable MP4 (H.264, yuv420p)
@@ -364,6 +371,7 @@ plt.show()
 # is strong by construction. The interesting column is **after TAR**: steps 14-24 run the model's
 # own attention on latents that TAR shaped.
 
+
 # %%
 def diag_over(maps: dict, level: int, steps: range) -> float:
     """Diagonalness of the map at `level` averaged over `steps`."""
@@ -385,12 +393,10 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
               + "".join(f"{fmt(c):>8}" for c in cells) + f"{fmt(x_uniform, 2):>11}")  # fmt: skip
 
 # %% [markdown]
-# **In the stored outputs (tiny model):** the baseline's maps at 64 frames are close to flat at
-# level 0 (diagonalness 0.02, the diagonal 1.2 times the uniform `1/f`), about as flat as the
-# maps of real 64-frame clips in notebook 06; at level 1 a band remains only in the top-left corner, over the first 16 frames,
-# the length the model was trained on. With VSTAR, level 0 carries TAR's sharp sigma-1 band and
-# level 1 the wider sigma-8 one while TAR is on; after step 13 both fall back to about the
-# baseline's values. On the tiny model, the structure TAR imposes does not outlive it.
+# **In the stored outputs (tiny model):**
+# <<RESULT: from the table: how banded the baseline's 64-frame maps are per level (diagonalness,
+# x uniform), compared with notebook 06's real 64-frame clips; what TAR's steps 0-13 show; whether
+# anything of the band survives after step 13.>>
 
 # %% [markdown]
 # ## Exercise: diagonalness step by step
@@ -399,6 +405,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # diagonalness of the captured map at one level for every denoising step, in step order (a list
 # of floats, one per step), from `capture.maps()` and `vstar_lite.tar.diagonalness`. The check
 # compares it with the maps' running sums, and the plot after it shows where TAR switches off.
+
 
 # %%
 def diagonalness_by_step(capture, level: int) -> list[float]:
@@ -441,8 +448,9 @@ plt.show()
 # ## Recap
 #
 # - `VSTARPipeline.from_pretrained("modelscope")` loads a diffusers text-to-video model by preset
-#   or id (fp16 on a GPU); `VSTARPipeline.from_tiny("vstar")` runs the course's tiny model through
-#   the same code, which is how this notebook runs everywhere and is tested on a CPU.
+#   or id (fp16 on a GPU); `VSTARPipeline.from_pretrained("tiny")` loads the course's tiny model,
+#   itself a diffusers pipeline folder, through the same code, which is how this notebook runs
+#   everywhere and is tested on a CPU.
 # - `pipe(prompt=...)` is the baseline; `pipe(synopsis=..., tar=TARConfig(...))` is VSTAR: VSP's
 #   per-frame text and TAR's Gaussian band, switched on with `enable_vstar` for the denoising loop
 #   only. `TARConfig.from_widths` turns the paper's width-keyed sigmas into UNet levels for any

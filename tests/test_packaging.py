@@ -324,7 +324,7 @@ def test_an_installed_wheel_carries_the_tiny_model_and_synopses(root, tmp_path):
     )
     offline = {**env, "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1"}
     for command in (
-        ["generate", "a blue square moves up on a light background", "--out", "g.gif"],
+        ["generate", "a blue bar moves up on a light background", "--out", "g.gif"],
         ["batch", str(items), "--out-dir", "videos"],
     ):
         result = subprocess.run(

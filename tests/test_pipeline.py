@@ -371,12 +371,12 @@ def test_process_slot_from_the_environment():
 
 
 def test_batch_on_two_processes_writes_one_output_per_item_and_reports_the_failure(tmp_path):
-    names = ["circle", "pink", "dusk", "square", "blue"]
+    names = ["circle", "pink", "dusk", "bar", "blue"]
     items = [
         {"name": "circle", "prompt": TINY_PROMPT},
         {"name": "pink", "prompt": "a pink circle"},  # unknown word: this item fails
         {"name": "dusk", "synopsis": "tiny_dusk", "frames": 3, "tar": {"0": 1}},
-        {"name": "square", "prompt": "a green square moves up on a light background"},
+        {"name": "bar", "prompt": "a green bar moves up on a light background"},
         {"name": "blue", "prompt": "a blue circle moves left on a dark background", "seed": 3},
     ]
     (tmp_path / "items.json").write_text(json.dumps(items))
@@ -403,5 +403,5 @@ def test_batch_on_two_processes_writes_one_output_per_item_and_reports_the_failu
     )
     for name in ("circle", "dusk", "blue"):  # process 0 took items 0, 2, 4
         assert f"[0/2] {name}:" in out0 and name not in out1
-    assert "[1/2] square:" in out1
+    assert "[1/2] bar:" in out1
     assert "[0/2] dusk: 3 frames" in out0  # the item's own frame count

@@ -7,6 +7,7 @@ from vstar_lite.tiny.world import (
     COLOURS,
     IMAGE_SIZE,
     caption,
+    half_extent,
     parse_caption,
     render,
     sample_clips,
@@ -30,18 +31,18 @@ def test_longer_clips_extend_shorter_ones():
 
 
 def test_caption_grammar_round_trips_and_rejects_unknown_words():
-    text = caption("purple", "square", "up", "light")
-    assert text == "a purple square moves up on a light background"
+    text = caption("purple", "bar", "up", "light")
+    assert text == "a purple bar moves up on a light background"
     assert parse_caption(text) == {
         "colour": "purple",
-        "shape": "square",
+        "shape": "bar",
         "direction": "up",
         "background": "light",
     }
     with pytest.raises(ValueError, match="unknown colour 'pink'"):
-        parse_caption("a pink square moves up on a light background")
+        parse_caption("a pink bar moves up on a light background")
     with pytest.raises(ValueError, match="caption must read like"):
-        parse_caption("a red square")
+        parse_caption("a red bar")
 
 
 def test_fixed_attributes_pin_the_caption_and_leave_the_rest_random():
@@ -55,14 +56,41 @@ def test_fixed_attributes_pin_the_caption_and_leave_the_rest_random():
 def test_trajectory_bounces_inside_the_frame_at_the_drawn_speed():
     params = sample_params(32, torch.Generator().manual_seed(1))
     path = trajectory(params, 128)  # "b f 2"
-    radius = params.radius.view(-1, 1)
-    assert (path >= radius.unsqueeze(-1) - 1e-4).all()
-    assert (path <= IMAGE_SIZE - radius.unsqueeze(-1) + 1e-4).all()
+    half = half_extent(params.radius, params.shape).unsqueeze(1)  # "b 1 2": the shape stays inside
+    assert (path >= half - 1e-4).all()
+    assert (path <= IMAGE_SIZE - half + 1e-4).all()
     steps = path.diff(dim=1).norm(dim=-1)  # a bounce can shorten a step, never lengthen it
     assert (steps <= params.speed.view(-1, 1) + 1e-4).all()
     assert (steps.median(dim=1).values - params.speed).abs().max() < 1e-4
     flips = (path.diff(dim=1)[..., 0].sign().diff(dim=1) != 0).any(dim=1)
     assert flips.any(), "over 128 frames some shapes must bounce"
+
+
+def test_bar_is_as_large_as_a_circle_and_twice_as_wide_as_high():
+    params = sample_params(2, torch.Generator().manual_seed(0), shape="bar")
+    params.radius = torch.tensor([4.0, 6.0])
+    params.start = torch.full((2, 2), 16.0)
+    frame = render(params, 1)[:, :, 0]  # "b 3 h w"
+    chroma = frame.amax(dim=1) - frame.amin(dim=1)  # grey has none: coverage x the shape's chroma
+    alpha = chroma / chroma.flatten(1).amax(dim=1).view(2, 1, 1)  # "b h w" coverage in [0, 1]
+    width, height = alpha.amax(dim=1).sum(dim=1), alpha.amax(dim=2).sum(dim=1)  # "b" pixels
+    assert ((width / height - 2.17).abs() < 0.1).all()
+    circle = torch.pi * params.radius**2
+    assert ((alpha.flatten(1).sum(dim=1) - circle).abs() / circle < 0.02).all()
+
+
+@pytest.mark.parametrize("direction", ["right", "left", "down", "up"])
+def test_a_clip_enters_from_the_side_its_caption_moves_away_from(direction):
+    params = sample_params(64, torch.Generator().manual_seed(3), direction=direction)
+    axis = 0 if direction in ("right", "left") else 1
+    half = half_extent(params.radius, params.shape)[:, axis]
+    room = IMAGE_SIZE - 2 * half
+    behind = params.start[:, axis] - half  # distance from the wall behind the heading
+    if direction in ("left", "up"):
+        behind = room - behind
+    assert (behind <= room / 4 + 1e-4).all() and (behind >= -1e-4).all()
+    other = params.start[:, 1 - axis]  # across the heading: anywhere
+    assert other.max() - other.min() > 10
 
 
 def test_read_out_recovers_the_drawn_attributes_on_real_clips():

@@ -1,13 +1,13 @@
-"""Where a tiny pipeline loses the squares: decoder, denoiser or prompt.
+"""Where a tiny pipeline loses the bars: decoder, denoiser or prompt.
 
     python tools/shape_diagnostics.py data/tiny_model/modelscope --out runs/shape.json
 
-Real clips of squares (24 clips x 8 frames, world seed 5) are read back as squares or not:
+Real clips of bars (24 clips x 8 frames, world seed 5) are read back as bars or not:
 
 1. decoded from their own latents, and from latents with Gaussian noise of a few standard
-   deviations added (how much error the decoder tolerates before a square turns round);
+   deviations added (how much error the decoder tolerates before a bar turns round);
 2. from the denoiser's one-step estimate of the clean latents, at a few timesteps, prompted once
-   with the clips' own (square) captions and once with the same captions saying "circle" (does
+   with the clips' own (bar) captions and once with the same captions saying "circle" (does
    the shape word change what the denoiser draws?).
 
 Prints a table and writes the numbers as JSON.
@@ -30,10 +30,10 @@ NOISE_LEVELS = (0.0, 0.1, 0.2, 0.4)  # in standard deviations of the scaled late
 TIMESTEPS = (50, 150, 300, 500, 700)
 
 
-def square_fraction(videos: torch.Tensor) -> float:
-    """Fraction of the frames of ``"b 3 f h w"`` read as a square."""
+def bar_fraction(videos: torch.Tensor) -> float:
+    """Fraction of the frames of ``"b 3 f h w"`` read as a bar."""
     shapes = [s for row in read_frames(videos).shape for s in row]
-    return sum(s == "square" for s in shapes) / len(shapes)
+    return sum(s == "bar" for s in shapes) / len(shapes)
 
 
 def clean_estimate(
@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     pipe = VSTARPipeline.from_pretrained(args.folder, device="cpu")
-    clips = sample_clips(24, 8, seed=5, shape="square")
+    clips = sample_clips(24, 8, seed=5, shape="bar")
     latents = encode_videos(pipe.vae, clips.videos)  # "b c f h w", scaled
     generator = torch.Generator().manual_seed(0)
     decode = pipe.decode_latents
@@ -66,18 +66,18 @@ def main(argv: list[str] | None = None) -> None:
         with torch.no_grad():
             return pipe.encode_prompt(captions)
 
-    result: dict = {"folder": str(args.folder), "real": square_fraction(clips.videos)}
+    result: dict = {"folder": str(args.folder), "real": bar_fraction(clips.videos)}
     scale = float(latents.std())
     result["decoded"] = {
-        str(level): square_fraction(
+        str(level): bar_fraction(
             decode(latents + level * scale * torch.randn(latents.shape, generator=generator))
         )  # fmt: skip
         for level in NOISE_LEVELS
     }
     schedule = DDPMScheduler.from_config(pipe.scheduler.config)
-    square, circle = (
+    bar, circle = (
         context(clips.captions),
-        context([c.replace("square", "circle") for c in clips.captions]),
+        context([c.replace(" bar ", " circle ") for c in clips.captions]),
     )
     result["estimate"] = {}
     for t in TIMESTEPS:
@@ -85,18 +85,18 @@ def main(argv: list[str] | None = None) -> None:
         noisy = schedule.add_noise(latents, torch.randn(latents.shape, generator=generator), steps)
         row = {}
         with torch.no_grad():
-            for name, ctx in (("square prompt", square), ("circle prompt", circle)):
+            for name, ctx in (("bar prompt", bar), ("circle prompt", circle)):
                 out = pipe.unet(noisy, steps, encoder_hidden_states=ctx).sample
                 x0 = clean_estimate(schedule, out, noisy, t)
-                row[name] = square_fraction(decode(x0))
+                row[name] = bar_fraction(decode(x0))
             row["x0 rms error"] = float((x0 - latents).pow(2).mean().sqrt())
         result["estimate"][str(t)] = row
-    print(f"real clips read as squares: {result['real']:.2f}")
+    print(f"real clips read as bars: {result['real']:.2f}")
     for level, value in result["decoded"].items():
         print(f"decoded, latent noise {float(level):.1f} std: {value:.2f}")
     for t, row in result["estimate"].items():
         print(
-            f"denoiser estimate at t={t:>3}: square prompt {row['square prompt']:.2f}, circle "
+            f"denoiser estimate at t={t:>3}: bar prompt {row['bar prompt']:.2f}, circle "
             f"prompt {row['circle prompt']:.2f}, x0 rms error {row['x0 rms error']:.3f}"
         )
     if args.out:

@@ -6,7 +6,7 @@ flicker more than a real clip? The read-out works per frame:
 
 - **object mask**: the background is grey (chroma ``max(rgb) - min(rgb)`` = 0) and the shapes are
   saturated (chroma >= 0.6 on a [0, 1] scale), so ``chroma > 0.25`` separates them; a frame
-  whose mask is smaller than 4 or larger than 200 pixels (the largest shape covers about 117)
+  whose mask is smaller than 4 or larger than 200 pixels (the largest shape covers about 128)
   has no readable object: noise, a smear or nothing;
 - **colour**: the circular mean hue of the mask, assigned to the nearest caption hue (hue, not
   RGB distance: yellow and green are close in RGB and 65 degrees apart in hue);
@@ -19,11 +19,12 @@ and notebook 05 do).
 **Clip scores** (:func:`score_clips`, :func:`summarize`) build on the per-frame read-out and are
 calibrated: on real clips every one reads >= 0.97 (``tests/test_measure.py`` keeps it so).
 
-- **shape**: a square fills its (soft) bounding box, a circle fills pi/4 of it. With ``alpha`` the
-  coverage of a pixel (its chroma over the shape's peak chroma: grey adds equal amounts to R, G and
-  B, so chroma is exactly proportional to coverage), the box is ``sum_x max_y alpha`` wide and
-  ``sum_y max_x alpha`` high, and ``fill = sum(alpha) / (width x height)``: 0.77-0.82 for the
-  world's circles, 1.00-1.02 for its squares; 0.9 separates them;
+- **shape**: a bar is about 2.2 times as wide as it is high, a circle as wide as high. With
+  ``alpha`` the coverage of a pixel (its chroma over the shape's peak chroma: grey adds equal
+  amounts to R, G and B, so chroma is exactly proportional to coverage), the soft bounding box is
+  ``sum_x max_y alpha`` wide and ``sum_y max_x alpha`` high, and ``aspect = width / height``:
+  about 1 for the world's circles, about 2.2 for its bars; :data:`ASPECT_THRESHOLD` separates
+  them, and a blur of a pixel or two does not move a shape across it;
 - **background**: the mean grey of the pixels at least one pixel away from the shape, inside the
   range real clips of the caption's background use (its grey range, widened by the largest light
   drift and a small margin);
@@ -60,6 +61,7 @@ from vstar_lite.tiny.world import (
 )
 
 __all__ = [
+    "ASPECT_THRESHOLD",
     "CLIP_SCORES",
     "ClipScores",
     "FrameReadout",
@@ -79,8 +81,8 @@ CHROMA_THRESHOLD = 0.25
 EDGE_THRESHOLD = 0.1  # chroma above which a pixel counts towards the centroid
 DIRECTION_STEPS = 4  # frames over which the initial direction is read
 MIN_AREA = 4.0  # pixels: fewer means "no object in this frame"
-MAX_AREA = 200.0  # pixels: the largest shape covers ~117; more is noise or a smear, not a shape
-FILL_THRESHOLD = 0.9  # fill of the soft bounding box: circles 0.77-0.82, squares 1.00-1.02
+MAX_AREA = 200.0  # pixels: the largest shape covers ~128; more is noise or a smear, not a shape
+ASPECT_THRESHOLD = 1.5  # width / height of the soft bounding box: circles ~1, bars ~2.2
 BACKGROUND_MARGIN = 0.05  # grey levels beyond the real range still accepted
 TELEPORT = 3.0  # pixels per frame: real shapes move at most 1.6
 WALL_SLACK = 2.0  # pixels: a step this close to the wall ahead may be a bounce
@@ -98,8 +100,10 @@ class FrameReadout:
     y: torch.Tensor
     size: torch.Tensor  # sqrt(area), pixels
     background: torch.Tensor  # mean grey outside the object, [-1, 1]
-    shape: list[list[str | None]]  # "circle" / "square", None where no object is found
-    fill: torch.Tensor  # coverage / soft bounding box: ~0.79 circle, ~1.0 square; nan
+    shape: list[list[str | None]]  # "circle" / "bar", None where no object is found
+    width: torch.Tensor  # soft bounding box, pixels; nan without object
+    height: torch.Tensor
+    aspect: torch.Tensor  # width / height: ~1 circle, ~2.2 bar; nan
     clean_background: torch.Tensor  # mean grey at least one pixel away from the shape
 
 
@@ -147,12 +151,13 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
     outside = 1 - mask
     background = (grey * outside).sum((-1, -2)) / outside.sum((-1, -2)).clamp(min=1.0)
     nan = torch.full_like(x, torch.nan)
-    fill, clean_background = _fill_and_clean_background(chroma, mask, grey)
-    fill = torch.where(found, fill, nan)
+    width, height, clean_background = _soft_box_and_clean_background(chroma, mask, grey)
+    width, height = torch.where(found, width, nan), torch.where(found, height, nan)
+    aspect = width / height.clamp(min=1e-6)
     shape = [
-        [(SHAPES[1] if v > FILL_THRESHOLD else SHAPES[0]) if ok else None
+        [(SHAPES[1] if v > ASPECT_THRESHOLD else SHAPES[0]) if ok else None
          for v, ok in zip(row_v, row_ok)]
-        for row_v, row_ok in zip(fill.tolist(), found.tolist())
+        for row_v, row_ok in zip(aspect.tolist(), found.tolist())
     ]  # fmt: skip
     return FrameReadout(
         colour=colour,
@@ -162,27 +167,28 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
         size=torch.where(found, area.sqrt(), nan),
         background=background,
         shape=shape,
-        fill=fill,
+        width=width,
+        height=height,
+        aspect=aspect,
         clean_background=clean_background,
     )
 
 
-def _fill_and_clean_background(
+def _soft_box_and_clean_background(
     chroma: torch.Tensor, mask: torch.Tensor, grey: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """``"b f"`` fill of the soft bounding box, and the grey at least one pixel away from any
-    colour (see the module docstring)."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``"b f"`` width and height of the soft bounding box, and the grey at least one pixel away
+    from any colour (see the module docstring)."""
     inside = chroma.masked_fill(mask == 0, torch.nan).flatten(-2)  # "b f (h w)"
     peak = torch.nanquantile(inside, 0.9, dim=-1).nan_to_num(1.0).clamp(min=CHROMA_THRESHOLD)
     alpha = (chroma / peak[..., None, None]).clamp(0, 1) * (chroma > EDGE_THRESHOLD)
     width = alpha.amax(dim=-2).sum(dim=-1)
     height = alpha.amax(dim=-1).sum(dim=-1)
-    fill = alpha.sum(dim=(-1, -2)) / (width * height).clamp(min=1e-6)
     coloured = (chroma > EDGE_THRESHOLD).float().flatten(0, 1).unsqueeze(1)  # "(b f) 1 h w"
     near = torch.nn.functional.max_pool2d(coloured, 3, stride=1, padding=1).view(chroma.shape)
     away = 1 - near
     clean = (grey * away).sum((-1, -2)) / away.sum((-1, -2)).clamp(min=1.0)
-    return fill, clean
+    return width, height, clean
 
 
 @dataclass
@@ -308,11 +314,12 @@ CLIP_SCORES: tuple[str, ...] = tuple(ClipScores.__dataclass_fields__)
 
 
 def _direction_consistency(
-    position: torch.Tensor, size: torch.Tensor, sign: float, extent: int
+    position: torch.Tensor, length: torch.Tensor, sign: float, extent: int
 ) -> float:
     """Fraction of steps along ``position`` (``"f"``, nan where lost) that move in the current
-    heading; the heading starts as ``sign`` and flips at a bounce, a step whose shape is within
-    its half-size plus :data:`WALL_SLACK` of the wall ahead (such a step may go either way)."""
+    heading; the heading starts as ``sign`` and flips at a bounce, a step whose shape (``length``
+    along the axis, pixels) is within :data:`WALL_SLACK` of the wall ahead (such a step may go
+    either way)."""
     heading, good, total = sign, 0, 0
     for i in range(len(position) - 1):
         a, b = float(position[i]), float(position[i + 1])
@@ -320,7 +327,7 @@ def _direction_consistency(
         if a != a or b != b:  # nan: the shape is lost in one of the two frames
             continue
         step = b - a
-        half = 0.56 * float(size[i])  # half the extent: sqrt(area) is 1.77 r (circle), 1.8 r
+        half = 0.5 * float(length[i])
         room = (extent - a if heading > 0 else a) - half
         if room < WALL_SLACK:
             good += 1
@@ -361,7 +368,7 @@ def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScore
         colour_ok = torch.tensor([c == want["colour"] for c in frames.colour[i]])
         shape_ok = torch.tensor([s == want["shape"] for s in frames.shape[i]])
         dx, dy = DIRECTIONS[want["direction"]]
-        along = frames.x[i] if dx else frames.y[i]
+        along, length = (frames.x[i], frames.width[i]) if dx else (frames.y[i], frames.height[i])
         steps = torch.stack([frames.x[i].diff(), frames.y[i].diff()], -1).norm(dim=-1)
         steps = steps[~steps.isnan()]
         change = float((videos[i, :, 1:] - videos[i, :, :-1]).abs().mean())
@@ -372,7 +379,7 @@ def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScore
                 colour=float(colour_ok.float().mean()),
                 shape=float(shape_ok.float().mean()),
                 background=float(background_ok.float().mean()),
-                direction=_direction_consistency(along, frames.size[i], dx + dy, extent),
+                direction=_direction_consistency(along, length, dx + dy, extent),
                 teleports=float((steps > TELEPORT).float().mean()) if len(steps) else 0.0,
                 speed=float(steps.median()) if len(steps) else float("nan"),
                 change_ratio=change / reference[text],
@@ -385,10 +392,10 @@ def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScore
 
 def frame_letters(videos: torch.Tensor) -> list[str]:
     """The read-out of every frame as one letter, a line per video ``"b 3 f h w"``: the colour's
-    initial, lower case for a circle and upper case for a square, ``.`` where no shape is found
-    (``"rrrrPPPbbb"``: a red circle, then a purple square, then a blue circle)."""
+    initial, lower case for a circle and upper case for a bar, ``.`` where no shape is found
+    (``"rrrrPPPbbb"``: a red circle, then a purple bar, then a blue circle)."""
     frames = read_frames(videos)
-    return ["".join("." if c is None else (c[0].upper() if s == "square" else c[0])
+    return ["".join("." if c is None else (c[0].upper() if s == "bar" else c[0])
                     for c, s in zip(colours, shapes))
             for colours, shapes in zip(frames.colour, frames.shape)]  # fmt: skip
 

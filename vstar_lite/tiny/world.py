@@ -14,10 +14,21 @@ caption, and because motion is not predictable from the caption alone. The world
   frames independently gets a different shade and size in every frame; only by looking at other
   frames (temporal attention) can it keep them;
 - **real motion**: 0.8-1.6 pixels per frame, bouncing off the borders, so where the shape is in
-  frame ``i`` is best predicted from frames ``i - 1`` and ``i + 1``, not from the caption;
+  frame ``i`` is best predicted from frames ``i - 1`` and ``i + 1``, not from the caption. A clip
+  starts in the quarter of the frame its caption moves away from (a shape that "moves right"
+  enters from the left), as a camera would frame it;
 - **slow light changes**: the background brightness drifts along a slow sine of random amplitude,
   period and phase, so every pixel, not only the moving edge, is more similar to nearby frames
   than to distant ones.
+
+**Why a circle and a bar, entering from one side.** A diffusion model learns a caption word
+only as far as the word changes what the denoiser should output. Colour and background change
+every pixel of the object or the frame, so they are learned first. An earlier version of this
+world drew circles and squares of equal area anywhere in the frame: the two shapes then differ
+only in their corners, less than one pixel of the 8 x 8 latent grid, and the mean clip of "moves
+right" equals that of "moves left"; a tiny model trained on a CPU never learned either word. A
+bar (2.2 times as wide as high, the circle's area) and a side of entry are visible at the
+latent's resolution.
 
 Clips are ``"b c f h w"`` float tensors in ``[-1, 1]``, 32 x 32 pixels, 16 frames for training
 (any number of frames can be drawn).
@@ -32,13 +43,16 @@ import torch
 
 __all__ = [
     "BACKGROUNDS",
+    "BAR",
     "COLOURS",
     "DIRECTIONS",
     "IMAGE_SIZE",
     "SHAPES",
     "Clips",
+    "WORLD_VERSION",
     "WorldParams",
     "caption",
+    "half_extent",
     "parse_caption",
     "render",
     "sample_clips",
@@ -53,7 +67,8 @@ COLOURS: dict[str, float] = {
     "blue": 225.0,
     "purple": 285.0,
 }
-SHAPES = ("circle", "square")
+SHAPES = ("circle", "bar")
+BAR = (1.3, 0.6)  # half-width and half-height of a bar, in radii: the circle's area
 DIRECTIONS: dict[str, tuple[float, float]] = {
     "right": (1.0, 0.0),
     "left": (-1.0, 0.0),
@@ -69,6 +84,8 @@ SPEED = (0.8, 1.6)  # pixels per frame, uncaptioned
 DRIFT_AMPLITUDE = (0.0, 0.12)  # background brightness drift, uncaptioned
 DRIFT_PERIOD = (24.0, 48.0)  # frames
 EXAMPLE_CAPTION = "a red circle moves right on a dark background"
+# what this version of the world draws, recorded beside measurements made on it
+WORLD_VERSION = "circles and bars, entering from the side behind their heading"
 
 
 def caption(colour: str, shape: str, direction: str, background: str) -> str:
@@ -168,8 +185,12 @@ def sample_params(
             raise ValueError(f"{name} must be one of {pool}, got {fixed[name]!r}")
         chosen[name] = [fixed[name]] * batch if fixed[name] is not None else drawn
     radius = _uniform(*RADIUS, batch, generator)
-    margin = radius.unsqueeze(1)
-    start = margin + (IMAGE_SIZE - 2 * margin) * torch.rand(batch, 2, generator=generator)
+    margin = half_extent(radius, chosen["shape"])  # "b 2"
+    where = torch.rand(batch, 2, generator=generator)  # "b 2": 0 = low border, 1 = high
+    heading = torch.tensor([DIRECTIONS[d] for d in chosen["direction"]])  # "b 2"
+    # along the heading, start in the quarter behind it: where -> where / 4 (or 1 - where / 4)
+    where = torch.where(heading > 0, where / 4, torch.where(heading < 0, 1 - where / 4, where))
+    start = margin + (IMAGE_SIZE - 2 * margin) * where
     grey_low = torch.tensor([BACKGROUNDS[b][0] for b in chosen["background"]])
     grey_high = torch.tensor([BACKGROUNDS[b][1] for b in chosen["background"]])
     return WorldParams(
@@ -196,11 +217,17 @@ def hsv_to_rgb(hue: torch.Tensor, saturation: torch.Tensor, value: torch.Tensor)
     return value.unsqueeze(-1) * (1.0 - saturation.unsqueeze(-1) * ramp)
 
 
+def half_extent(radius: torch.Tensor, shapes: list[str]) -> torch.Tensor:
+    """``"b 2"`` half-width and half-height of each shape, in pixels (a circle's are its radius)."""
+    scale = torch.tensor([BAR if s == "bar" else (1.0, 1.0) for s in shapes])  # "b 2"
+    return radius.unsqueeze(1) * scale
+
+
 def trajectory(params: WorldParams, num_frames: int) -> torch.Tensor:
     """Centre of the shape per frame, ``"b f 2"`` (x, y) in pixels, bouncing off the borders."""
     step = torch.tensor([DIRECTIONS[d] for d in params.direction]) * params.speed.unsqueeze(1)
     t = torch.arange(num_frames, dtype=torch.float32).view(1, -1, 1)  # "1 f 1"
-    low = params.radius.view(-1, 1, 1)
+    low = half_extent(params.radius, params.shape).unsqueeze(1)  # "b 1 2"
     span = IMAGE_SIZE - 2 * low  # room to move in
     free = params.start.unsqueeze(1) - low + step.unsqueeze(1) * t  # unbounded path, from low
     folded = torch.remainder(free, 2 * span)  # reflect at both borders: a triangle wave
@@ -217,11 +244,11 @@ def render(params: WorldParams, num_frames: int = 16) -> torch.Tensor:
     dx = grid.view(1, 1, 1, -1) - centre[..., 0].view(b, num_frames, 1, 1)  # "b f 1 w"
     dy = grid.view(1, 1, -1, 1) - centre[..., 1].view(b, num_frames, 1, 1)  # "b f h 1"
     radius = params.radius.view(b, 1, 1, 1)
-    is_square = torch.tensor([s == "square" for s in params.shape]).view(b, 1, 1, 1)
-    # signed distance to the border, in pixels (negative inside); square half-side = 0.9 radius
+    is_bar = torch.tensor([s == "bar" for s in params.shape]).view(b, 1, 1, 1)
+    # signed distance to the border, in pixels (negative inside); a bar is BAR radii wide and high
     circle = torch.sqrt(dx**2 + dy**2) - radius
-    square = torch.maximum(dx.abs(), dy.abs()) - 0.9 * radius
-    coverage = torch.clamp(0.5 - torch.where(is_square, square, circle), 0.0, 1.0)  # "b f h w"
+    bar = torch.maximum(dx.abs() - BAR[0] * radius, dy.abs() - BAR[1] * radius)
+    coverage = torch.clamp(0.5 - torch.where(is_bar, bar, circle), 0.0, 1.0)  # "b f h w"
     t = torch.arange(num_frames, dtype=torch.float32).view(1, -1)
     drift = params.drift_amplitude.view(b, 1) * torch.sin(
         2 * math.pi * t / params.drift_period.view(b, 1) + params.drift_phase.view(b, 1)
