@@ -32,11 +32,12 @@ from vstar_lite.tiny.training import (
     encode_pool,
     min_snr_weight,
     object_mask,
+    pretrain_text_encoder,
     save_pipeline,
     train_autoencoder,
     train_denoiser,
 )
-from vstar_lite.tiny.world import sample_clips
+from vstar_lite.tiny.world import caption, sample_clips
 
 PROMPT = "a red circle moves right on a dark background"
 
@@ -236,6 +237,35 @@ def test_a_frozen_text_encoder_stays_at_its_initialisation(autoencoder_dir, tmp_
     assert not torch.equal(_weights(frozen), _weights(trained))  # the UNet saw other contexts
     with pytest.raises(ValueError, match=r"text_lr must be a number in \[0, 10\]"):
         DenoiserConfig(text_lr=-1)
+
+
+def _final_token_states(text_encoder, tokenizer, captions: list[str]) -> torch.Tensor:
+    ids = tokenizer(captions, padding="max_length", max_length=MAX_TOKENS, return_tensors="pt")
+    with torch.no_grad():
+        return text_encoder(ids.input_ids)[0][:, -1]  # "n D": the last padding token
+
+
+def test_text_pretraining_makes_every_caption_word_visible_and_is_deterministic():
+    tokenizer = build_tokenizer()
+    base = ("red", "circle", "right", "dark")
+    swaps = {0: "blue", 1: "bar", 2: "left", 3: "light"}  # one word changed at a time
+    captions = [caption(*base)] + [
+        caption(*(swaps[k] if i == k else v for i, v in enumerate(base))) for k in swaps
+    ]
+    encoders = []
+    for _ in range(2):
+        torch.manual_seed(0)
+        encoder = build_text_encoder(len(tokenizer))
+        before = _final_token_states(encoder, tokenizer, captions)
+        losses = pretrain_text_encoder(encoder, tokenizer, steps=60, seed=0)
+        encoders.append(encoder)
+    assert losses[-1] < 0.1 * losses[0]
+    after = _final_token_states(encoders[0], tokenizer, captions)
+    gap_before, gap_after = ((x[1:] - x[:1]).norm(dim=-1) for x in (before, after))
+    assert (gap_after > 2 * gap_before).all(), (gap_before, gap_after)  # every word, not colour
+    torch.testing.assert_close(after, _final_token_states(encoders[1], tokenizer, captions))
+    with pytest.raises(ValueError, match=r"text_pretrain must be an int in \[0, 10000\]"):
+        DenoiserConfig(text_pretrain=-1)
 
 
 def test_min_snr_weights_equal_the_x0_error_times_min_snr_gamma():

@@ -47,7 +47,17 @@ def _train(args: argparse.Namespace) -> int:
     preset = PRESETS[args.preset]
     overrides = {
         name: getattr(args, name)
-        for name in ("layout", "prediction_type", "steps", "batch", "lr", "seed", "latent_pool")
+        for name in (
+            "layout",
+            "prediction_type",
+            "steps",
+            "batch",
+            "lr",
+            "seed",
+            "latent_pool",
+            "text_pretrain",
+            "text_lr",
+        )
         if getattr(args, name) is not None
     }
     try:
@@ -109,6 +119,17 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
         help="clips encoded once for stage 2 (default 4096; 0: fresh clips at every step)",
     )
     parser.add_argument("--lr", type=float, help="peak learning rate (stage 2)")
+    parser.add_argument(
+        "--text-pretrain",
+        type=int,
+        metavar="STEPS",
+        help="stage 0 steps teaching the text encoder every caption word (0: none)",
+    )
+    parser.add_argument(
+        "--text-lr",
+        type=float,
+        help="text encoder learning rate in stage 2, times --lr (0: frozen, as ModelScope's)",
+    )
     parser.add_argument("--seed", type=int, help="seed of the weights and of the data stream")
     parser.add_argument("--threads", type=int, help="torch CPU threads")
     parser.add_argument("--restart", action="store_true", help="ignore existing checkpoints")
