@@ -13,7 +13,7 @@ STAMP       := $(VENV)/.installed
 LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
-.PHONY: help setup lab test unit lint bench notebooks execute check badges student clean
+.PHONY: help setup lab test unit lint bench notebooks execute prose check badges student clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -44,6 +44,9 @@ bench: $(STAMP)  ## benchmark tables: TAR attention (16-256 frames), tiny-model 
 
 execute: $(STAMP)  ## re-execute every notebook from its .py into the paired .ipynb (NB=00 for one)
 	$(NBTOOLS) execute $(NB)
+
+prose: $(STAMP)  ## copy edited markdown of a .py into its .ipynb, outputs kept (NB=05 for one)
+	$(NBTOOLS) prose $(NB)
 
 notebooks: $(STAMP)  ## run all notebooks headless into build/notebooks/*.html (no browser needed)
 	$(NBTOOLS) execute --out build/notebooks --html $(NB)

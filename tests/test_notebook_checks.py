@@ -129,3 +129,19 @@ def test_execute_is_deterministic_and_normalizes(tmp_path):
     widget = nb.cells[1].outputs[0].data[nbtools.WIDGET_VIEW]["model_id"]
     assert widget == f"{1:032x}"
     assert "execution" not in json.dumps([cell.metadata for cell in nb.cells])
+
+
+def test_prose_copies_markdown_and_keeps_outputs_but_refuses_code_edits(tmp_path):
+    source = copy_pair(tmp_path)
+    paired = source.with_suffix(".ipynb")
+    before = nbformat.read(paired, as_version=4)
+    text = source.read_text()
+    source.write_text(text.replace(*EDITS["markdown"], 1))
+    assert nbtools.copy_prose(source) == 1
+    after = nbformat.read(paired, as_version=4)
+    assert nbtools.check_pair(source) == []
+    outputs = [[c.get("outputs") for c in nb.cells] for nb in (before, after)]
+    assert outputs[0] == outputs[1]
+    source.write_text(source.read_text().replace(*EDITS["code"], 1))
+    with pytest.raises(ValueError, match="re-execute it instead"):
+        nbtools.copy_prose(source)

@@ -349,6 +349,34 @@ def cmd_student(args: argparse.Namespace) -> int:
 
 
 # ----------------------------------------------------------------------------------------- CLI
+def copy_prose(source: Path) -> int:
+    """Copy the markdown cells of ``source`` into its paired ``.ipynb``, keeping the stored
+    outputs; refused (``ValueError``) unless every code cell is unchanged, since only a fresh run
+    may change what the code printed. Returns the number of markdown cells rewritten."""
+    paired = source.with_suffix(".ipynb")
+    fresh, stored = jupytext.read(source), nbformat.read(paired, as_version=4)
+    code = [[c.source.rstrip() for c in nb.cells if c.cell_type == "code"]
+            for nb in (fresh, stored)]  # fmt: skip
+    kinds = [[c.cell_type for c in nb.cells] for nb in (fresh, stored)]
+    if code[0] != code[1] or kinds[0] != kinds[1]:
+        raise ValueError(
+            f"{source.name}: code cells or cell order differ from {paired.name}; "
+            f"re-execute it instead: make execute NB={source.stem[:2]}"
+        )
+    changed = 0
+    for new, old in zip(fresh.cells, stored.cells):
+        if new.cell_type == "markdown" and new.source.rstrip() != old.source.rstrip():
+            old.source, changed = new.source, changed + 1
+    paired.write_text(to_text(stored), encoding="utf-8")
+    return changed
+
+
+def cmd_prose(args: argparse.Namespace) -> int:
+    for source in notebook_sources(args.notebooks):
+        print(f"{source.name}: {copy_prose(source)} markdown cells copied")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -357,6 +385,9 @@ def main(argv: list[str] | None = None) -> int:
     execute.add_argument("--out", help="write the .ipynb files here instead of notebooks/")
     execute.add_argument("--html", action="store_true", help="also write an HTML page each")
     execute.set_defaults(run=cmd_execute)
+    prose = commands.add_parser("prose", help="copy edited markdown into .ipynb, outputs kept")
+    prose.add_argument("notebooks", nargs="*", help="number prefixes (default: all)")
+    prose.set_defaults(run=cmd_prose)
     commands.add_parser("check", help="check .py/.ipynb pairs").set_defaults(run=cmd_check)
     badges = commands.add_parser("badges", help="rewrite Colab badges from pyproject.toml")
     badges.add_argument("--check", action="store_true", help="only report disagreements")
