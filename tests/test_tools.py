@@ -25,13 +25,18 @@ def test_clean_estimate_inverts_a_perfect_prediction_of_each_target(kind):
 
 
 def test_the_recipe_report_keeps_the_notes_written_below_its_table(tmp_path):
-    row = {"steps": 600, "train_minutes": 12.0, "final_loss": 0.1,
+    row = {"steps": 600, "train_minutes": 12.0, "final_loss": 0.1, "world": "circles and bars, x",
            "summary": {c: (0.5, 0.4, 0.6) for c in recipe_ab.COLUMNS}}  # fmt: skip
     report = tmp_path / "ab.md"
     recipe_ab.write_markdown({"a": row}, report, seeds=3)
-    assert "| a | 600 | 12.0 |" in report.read_text() and recipe_ab.NOTES_MARK in report.read_text()
+    assert (
+        "| a | circles and bars | 600 | 12.0 |" in report.read_text()
+        and recipe_ab.NOTES_MARK in report.read_text()
+    )
     report.write_text(report.read_text() + "\n## What it means\n\nhand-written\n")
     recipe_ab.write_markdown({"a": row, "b": row}, report, seeds=3)
     text = report.read_text()
-    assert "| b | 600 |" in text and text.endswith("## What it means\n\nhand-written\n")
+    assert "| b | circles and bars | 600 |" in text and text.endswith(
+        "## What it means\n\nhand-written\n"
+    )
     assert text.count(recipe_ab.NOTES_MARK) == 1

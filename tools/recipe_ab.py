@@ -20,6 +20,7 @@ import torch
 from vstar_lite.pipeline import VSTARPipeline
 from vstar_lite.tiny.evaluate import score_pipeline
 from vstar_lite.tiny.training import PRESETS, read_curve, train_denoiser
+from vstar_lite.tiny.world import WORLD_VERSION
 
 VARIANTS: dict[str, dict] = {
     "x0, lr 1e-3": {"prediction_type": "sample"},
@@ -28,6 +29,11 @@ VARIANTS: dict[str, dict] = {
     "x0, lr 2e-3": {"prediction_type": "sample", "lr": 2e-3},
     "x0, width 48/96": {"prediction_type": "sample", "width": (48, 96)},
     "x0, text encoder frozen": {"prediction_type": "sample", "text_lr": 0.0},
+    "x0, text encoder pretrained then frozen": {
+        "prediction_type": "sample",
+        "text_pretrain": 300,
+        "text_lr": 0.0,
+    },  # the shipped recipe
     "x0, text encoder lr x0.1": {"prediction_type": "sample", "text_lr": 0.1},
     "x0, text encoder lr x3": {"prediction_type": "sample", "text_lr": 3.0},
     "x0, object weight 10": {"prediction_type": "sample", "object_weight": 10.0},
@@ -59,8 +65,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
-    # the quick preset's recipe (its "x0, lr 1e-3" row is the quick preset itself at 600 steps)
-    base = replace(PRESETS["quick"].denoiser, steps=args.steps)
+    # the common recipe: the text encoder trained with the UNet from its random start (each
+    # variant changes one thing; "x0, text encoder pretrained then frozen" is the quick preset)
+    base = replace(PRESETS["quick"].denoiser, steps=args.steps, text_pretrain=0, text_lr=1.0)
     report_json = Path(args.report).with_suffix(".json")
     results = json.loads(report_json.read_text()) if report_json.exists() else {}
     for name in args.variants:
@@ -81,6 +88,7 @@ def main(argv: list[str] | None = None) -> None:
             "final_loss": curve["loss"][-1],
             "score_seconds": time.perf_counter() - started,
             "summary": summary,
+            "world": WORLD_VERSION,
         }
         print(f"{name}: {time.perf_counter() - began:.0f} s, correct {summary['correct']}")
         report_json.parent.mkdir(parents=True, exist_ok=True)
@@ -93,20 +101,22 @@ def write_markdown(results: dict, path: Path, seeds: int) -> None:
         "# The tiny denoiser's recipe, chosen by measurement",
         "",
         "Written by `python tools/recipe_ab.py` (torch "
-        f"{torch.__version__}, 2 CPU cores). Every variant: the same autoencoder, the same "
+        f"{torch.__version__}, 2 CPU cores). Within one world, every variant: the same "
+        "autoencoder, the same "
         "training clips (seed 0, a pool of 4096 clips encoded once), batch 8 x 16 frames, "
         "AdamW with warm-up and cosine decay, "
         f"EMA; scored on 12 benchmark captions x {seeds} seeds at 16 frames, DDIM 25 steps, "
         "guidance 4. Each cell: mean [95% bootstrap interval over videos].",
         "",
-        "| variant | steps | train min | final loss | " + " | ".join(COLUMNS) + " |",
-        "|---|---|---|---|" + "---|" * len(COLUMNS),
+        "| variant | world | steps | train min | final loss | " + " | ".join(COLUMNS) + " |",
+        "|---|---|---|---|---|" + "---|" * len(COLUMNS),
     ]
     for name, r in results.items():
         cells = [
             f"{m:.3f} [{lo:.3f}, {hi:.3f}]" for m, lo, hi in (r["summary"][c] for c in COLUMNS)
         ]
-        lines.append(f"| {name} | {r['steps']} | {r['train_minutes']:.1f} | "
+        world = r.get("world", "").split(",")[0]  # e.g. "circles and bars"
+        lines.append(f"| {name} | {world} | {r['steps']} | {r['train_minutes']:.1f} | "
                      f"{r['final_loss']:.4f} | " + " | ".join(cells) + " |")  # fmt: skip
     lines += [
         "",
