@@ -166,3 +166,15 @@ def test_summary_has_every_score_and_bad_input_is_refused():
         score_clips(clips.videos, clips.captions[:2])
     with pytest.raises(ValueError, match="at least 2 frames"):
         score_clips(clips.videos[:, :, :1], clips.captions)
+
+
+def test_check_predictions_passes_right_answers_and_names_the_wrong_ones(capsys):
+    from vstar_lite.utils import check_predictions
+
+    items = {"rises": (1.0, 2.0), "falls": (2.0, 1.0), "stays": (1.0, 1.0 + 1e-9)}
+    check_predictions(items, {"rises": "up", "falls": "down", "stays": "same"})
+    assert "rises" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"look again at: \['falls'\]"):
+        check_predictions(items, {"rises": "up", "falls": "up", "stays": "same"})
+    with pytest.raises(AssertionError, match="must answer exactly"):
+        check_predictions(items, {"rises": "up"})

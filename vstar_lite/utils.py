@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["fmt", "seed_everything", "notebook_setup"]
+__all__ = ["check_predictions", "fmt", "seed_everything", "notebook_setup"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -36,3 +36,26 @@ def notebook_setup(seed: int = 0) -> str:
 def fmt(value: float, digits: int = 2) -> str:
     """``value`` rounded to ``digits`` decimals for printing, never as ``-0.00``."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+def check_predictions(
+    items: dict[str, tuple[float, float]], answers: dict[str, str], digits: int = 2
+) -> None:
+    """A "predict, then check" exercise: ``items`` maps each name to its measured
+    ``(before, after)``, ``answers`` to the learner's ``"up"``, ``"down"`` or ``"same"``. Prints
+    both next to the truth (``"same"`` when the two differ by less than 1e-6) and raises an
+    ``AssertionError`` naming the items predicted wrongly."""
+    if set(answers) != set(items):
+        raise AssertionError(f"the predictions must answer exactly {sorted(items)}")
+    width = max(len(name) for name in items) + 2
+    print(f"{'item':<{width}}{'before':>9}{'after':>9}{'you said':>10}{'truth':>8}")
+    wrong = []
+    for name, (before, after) in items.items():
+        before, after = float(before), float(after)
+        truth = "same" if abs(after - before) < 1e-6 else ("up" if after > before else "down")
+        print(f"{name:<{width}}{fmt(before, digits):>9}{fmt(after, digits):>9}"
+              f"{answers[name]:>10}{truth:>8}")  # fmt: skip
+        if answers[name] != truth:
+            wrong.append(name)
+    if wrong:
+        raise AssertionError(f"look again at: {wrong} (the table shows the numbers)")
