@@ -304,11 +304,21 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 
 # %% [markdown]
 # **What the stored outputs show (CPU path, tiny model, seed 0).**
-# <<RESULT: describe the two stored 64-frame videos frame by frame (from the stills and the two
-# numbers above): does the baseline keep moving or freeze, does VSTAR reach the purple and blue
-# states; one seed is an example, not a measurement: point to notebook 09's paired intervals. End
-# with: it says nothing about what ModelScope does with the peony synopsis; that is what the GPU
-# path is for.>>
+# In the eight stills, the baseline shows a red circle on a dark grey background, from f = 0 to
+# f = 63. The circle is at a different place in each still (at f = 27 with a faint second red
+# spot below it), so the video does not freeze into one picture; its frame change is 0.034 and
+# its start to end 0.126. It stays red in all eight stills, which is what its single prompt asks.
+# VSTAR's circle is red at f = 0 and 9, purple at f = 18, 27 and 36, blue-violet at f = 45 and
+# blue at f = 54 and 63: it reaches the purple and then the blue state, in the synopsis' order.
+# It also changes in ways the synopsis does not ask for: from f = 36 its background is darker than
+# the baseline's, from f = 45 the shape is wider than tall, closer to a bar than to a circle, and
+# at f = 54 and 63 a small green-yellow speck appears beside it. Its frame change is 0.041
+# (baseline 0.034) and its start to end 0.246 (baseline 0.126); start to end counts colour as
+# well as position, so the change from red to blue is part of it. This is one seed of one
+# synopsis, with no interval: an example, not a measurement, and neither difference between the
+# two runs' numbers is shown. Whether VSTAR changes the tiny model's videos is decided by notebook
+# 09's paired 95% intervals over seeds and captions (its section 5). It says nothing about what
+# ModelScope does with the peony synopsis; that is what the GPU path is for.
 
 # %% [markdown]
 # Saving: `VSTARResult.save` writes a GIF anywhere and a browser-playable MP4 (H.264, yuv420p)
@@ -367,8 +377,9 @@ plt.show()
 # 1 = all mass on the diagonal, 0 = no structure) over all steps, over the regularized steps
 # 0-13 and over the steps after them, and the mean diagonal probability as a multiple of the
 # uniform `1/f` (`x uniform`). During steps 0-13 the VSTAR maps at the regularized levels are the
-# *regularized* probabilities (TAR adds its Gaussian band before the softmax), so their diagonal
-# is strong by construction. The interesting column is **after TAR**: steps 14-24 run the model's
+# *regularized* probabilities (TAR adds its Gaussian band before the softmax), so any band they
+# show there was put in by TAR; how strong it gets depends on sigma and on the model's own logits
+# (notebook 07). The interesting column is **after TAR**: steps 14-24 run the model's
 # own attention on latents that TAR shaped.
 
 
@@ -394,9 +405,20 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 
 # %% [markdown]
 # **In the stored outputs (tiny model):**
-# <<RESULT: from the table: how banded the baseline's 64-frame maps are per level (diagonalness,
-# x uniform), compared with notebook 06's real 64-frame clips; what TAR's steps 0-13 show; whether
-# anything of the band survives after step 13.>>
+# The baseline's 64-frame maps have no band at either level. Over all steps their diagonalness is
+# 0.003 at level 0 and -0.006 at level 1, and a frame gives itself 1.04 and 0.96 times the
+# uniform 1/64: within 0.01 of 0 and within 0.04 of 1.00, what a flat map reads. Steps 0-13
+# (0.004 and -0.008) and 14-24 (0.003 and -0.003) read the same. Notebook 06 measures real
+# 64-frame clips of the tiny model with the same two numbers; set these rows beside its "real
+# clips" rows at f = 64 to see how much band the model's attention has on real content at this
+# length, and so how much there is for a generated video to lose.
+# During TAR's steps 0-13 the VSTAR maps are no longer flat: diagonalness 0.031 at level 0 (sigma
+# 1) and 0.087 at level 1 (sigma 8), against the baseline's 0.004 and -0.008. That is far from
+# the 1 of a map with all its mass on the diagonal. Averaged over all 25 steps, a frame gives
+# itself 1.49 times uniform at level 0 (baseline 1.04) and 1.13 times at level 1 (baseline 0.96).
+# After step 13 the band does not survive in these numbers: steps 14-24 read 0.009 at level 0 and
+# -0.006 at level 1, against the baseline's 0.003 and -0.003, all within 0.01 of 0. One run per
+# method and no interval: a band left over after TAR switches off is not shown.
 
 # %% [markdown]
 # ## Exercise: diagonalness step by step
