@@ -182,7 +182,7 @@ def synopsis_videos(vsp: bool, tar: TARConfig | None, num_frames: int, seeds) ->
 started = time.perf_counter()
 videos = {name: synopsis_videos(vsp, tar, 16, LIVE_SEEDS) for name, (vsp, tar) in
           CONDITIONS.items()}  # fmt: skip
-print(f"{len(CONDITIONS) * len(LIVE_SEEDS)} videos of 16 frames: "
+print(f"{len(CONDITIONS) * len(LIVE_SEEDS)} videos of 16 frames, wall time: "
       f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
 # %% [markdown]
