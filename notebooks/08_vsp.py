@@ -173,7 +173,7 @@ for name in ("peony_blooms", "tiny_red_to_blue"):
 # ### A synopsis by hand
 #
 # A `Synopsis` can be written directly. The optional `keyframes` place the states yourself: here
-# the bar turns yellow within the first four frames, and then the light goes out slowly over
+# the green shape turns yellow within the first four frames, and then the light goes out slowly over
 # the rest of the video. Keyframes belong to one video length, so `keyframes_for(num_frames)`
 # checks them against that length (a `ValueError` says what is wrong, section 3 shows one);
 # without keyframes it returns the default spacing for any length. `save_synopses` writes the
