@@ -6,6 +6,7 @@ import pytest
 import torch
 from diffusers import UNet2DConditionModel, UNet3DConditionModel, UNetMotionModel
 from einops import rearrange
+from diffusers.models.attention_processor import AttnProcessor2_0
 from vstar_lite.diffusers_hooks import (
     enable_vstar,
     find_cross_attentions,
@@ -127,7 +128,7 @@ def test_remove_restores_processors_and_outputs_bitwise(unet3d):
     assert torch.equal(run(unet3d, sample, text), before)
     after = unet3d.attn_processors
     assert all(after[name] is processor for name, processor in before_processors.items())
-    with enable_vstar(unet3d, TARConfig({0: 1.0})):
+    with enable_vstar(unet3d, TARConfig({0: 1.0}), num_steps=25):
         pass
     assert torch.equal(run(unet3d, sample, text), before)  # the context manager form
 
@@ -136,14 +137,16 @@ def test_tar_skips_the_input_block_unless_asked(unet3d):
     config = TARConfig({0: 1.0}, until_step=None)
     with enable_vstar(unet3d, config) as handle:
         assert not any(layer.input_block for layer in handle.layers)
-    with enable_vstar(unet3d, TARConfig({0: 1.0}, include_input_block=True)) as handle:
+    config = TARConfig({0: 1.0}, include_input_block=True)
+    with enable_vstar(unet3d, config, num_steps=25) as handle:
         assert sum(layer.input_block for layer in handle.layers) == 2
 
 
 def test_step_cut_off_and_guidance_in_two_calls(unet3d):
     sample, text = inputs()
     baseline = [run(unet3d, sample, text, t) for t in (900, 800, 700)]
-    with enable_vstar(unet3d, TARConfig({0: 1.0, 1: 1.0}, until_step=1)) as handle:
+    config = TARConfig({0: 1.0, 1: 1.0}, until_step=1, reference_steps=None)  # absolute
+    with enable_vstar(unet3d, config) as handle:
         step0 = run(unet3d, sample, text, 900)
         again = run(unet3d, sample, text, 900)  # the same timestep: still step 0
         assert handle.state.step == 0
@@ -248,7 +251,7 @@ def test_models_without_temporal_attention_are_rejected_with_what_was_found():
         ValueError,
         match=r"UNet2DConditionModel has no temporal attention .* found \d+ attention layers",
     ):
-        enable_vstar(image_unet, TARConfig({0: 1.0}))
+        enable_vstar(image_unet, TARConfig({0: 1.0}), num_steps=25)
 
 
 def test_only_diffusers_attention_layers_are_hooked():
@@ -260,14 +263,14 @@ def test_only_diffusers_attention_layers_are_hooked():
             self.temporal_attentions = torch.nn.ModuleList([torch.nn.MultiheadAttention(8, 2)])
 
     with pytest.raises(ValueError, match=r"NotDiffusers has no temporal attention .* found 0 "):
-        enable_vstar(NotDiffusers(), TARConfig({0: 1.0}))
+        enable_vstar(NotDiffusers(), TARConfig({0: 1.0}), num_steps=25)
 
 
 def test_bad_settings_are_named(unet3d):
     with pytest.raises(
         ValueError, match=r"unknown UNet levels \[5\]; this model has levels \[0, 1\]"
     ):
-        enable_vstar(unet3d, TARConfig({5: 1.0}))
+        enable_vstar(unet3d, TARConfig({5: 1.0}), num_steps=25)
     with pytest.raises(
         ValueError, match=r"frame_embeddings must have shape \(F, L, D\) or \(b, F, L, D\)"
     ):
@@ -277,3 +280,116 @@ def test_bad_settings_are_named(unet3d):
         with pytest.raises(ValueError, match=r"frame_embeddings are for 1 video\(s\) x 7 frames"):
             run(unet3d, sample, text)
     assert torch.equal(run(unet3d, sample, text), run(unet3d, sample, text))
+
+
+# ----------------------------------------------------------------------- state of the hooks
+def test_a_second_enable_is_refused_and_the_first_still_restores_exactly(unet3d):
+    sample, text = inputs()
+    before_processors = dict(unet3d.attn_processors)
+    before = run(unet3d, sample, text)
+    first = enable_vstar(unet3d, TARConfig({0: 1.0}, until_step=None))
+    with pytest.raises(RuntimeError, match=r"VSTAR is already enabled on this UNet"):
+        enable_vstar(unet3d, TARConfig({1: 2.0}, until_step=None))
+    with pytest.raises(RuntimeError, match=r"already enabled"):
+        enable_vstar(unet3d, frame_embeddings=torch.zeros(FRAMES, TEXT_LEN, TEXT_DIM))
+    first.remove()
+    first.remove()  # a second remove does nothing
+    assert torch.equal(run(unet3d, sample, text), before)
+    after = unet3d.attn_processors
+    assert all(after[name] is processor for name, processor in before_processors.items())
+    with enable_vstar(unet3d, TARConfig({1: 2.0}, until_step=None)):  # free again
+        assert not torch.allclose(run(unet3d, sample, text), before)
+
+
+def test_an_exception_inside_with_restores_the_model(unet3d):
+    sample, text = inputs()
+    before = run(unet3d, sample, text)
+    with pytest.raises(KeyError):
+        with enable_vstar(unet3d, TARConfig({0: 1.0}, until_step=None), capture=True):
+            run(unet3d, sample, text)
+            raise KeyError("raised by the user's code")
+    assert torch.equal(run(unet3d, sample, text), before)
+    enable_vstar(unet3d, capture=True).remove()  # not left "already enabled"
+
+
+class RecordingProcessor(AttnProcessor2_0):
+    """Stands for a processor the user installed (xformers, IP-Adapter): records its calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.contexts = []
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, *args, **kwargs):
+        self.contexts.append(encoder_hidden_states)
+        return super().__call__(attn, hidden_states, encoder_hidden_states, *args, **kwargs)
+
+
+def test_per_frame_text_hands_the_call_to_the_installed_processor():
+    unet = tiny_unet3d()
+    name = find_cross_attentions(unet)[0]
+    mine = RecordingProcessor()
+    unet.set_attn_processor({**unet.attn_processors, f"{name}.processor": mine})
+    sample, text = inputs()
+    frame_text = torch.randn(FRAMES, TEXT_LEN, TEXT_DIM)
+    with enable_vstar(unet, frame_embeddings=frame_text):
+        run(unet, sample, text)
+    assert len(mine.contexts) == 1 and torch.equal(mine.contexts[0], frame_text)
+    assert unet.attn_processors[f"{name}.processor"] is mine  # put back after
+
+
+def test_guidance_layout_is_taken_as_told(unet3d):
+    """Two videos without guidance have as many rows as one video with guidance: told apart
+    only when the caller says which it is."""
+    sample, text = inputs(videos=2)
+    one_video = torch.randn(FRAMES, TEXT_LEN, TEXT_DIM)
+    name = find_cross_attentions(unet3d)[0]
+    seen, hook = capture_cross_attention_context(unet3d, name)
+    with enable_vstar(unet3d, frame_embeddings=one_video, guidance=True):
+        run(unet3d, sample, text)  # read as [uncond; cond] of one video
+    assert torch.equal(seen[0][FRAMES:], one_video)
+    with enable_vstar(unet3d, frame_embeddings=one_video, guidance=False):
+        with pytest.raises(ValueError, match=r"without guidance .* should receive 6 rows; .* 12"):
+            run(unet3d, sample, text)
+    two_videos = torch.randn(2, FRAMES, TEXT_LEN, TEXT_DIM)
+    seen.clear()
+    with enable_vstar(unet3d, frame_embeddings=two_videos, guidance=False):
+        run(unet3d, sample, text)
+    hook.remove()
+    assert torch.equal(seen[0], rearrange(two_videos, "b f l d -> (b f) l d"))
+
+
+def test_a_told_step_wins_over_the_timestep_and_the_cut_off_scales(unet3d):
+    sample, text = inputs()
+    base = run(unet3d, sample, text, 900)
+    config = TARConfig({0: 1.0, 1: 1.0})  # steps 0..13 of 25 -> 0..27 of 50
+    with enable_vstar(unet3d, config, num_steps=50) as handle:
+        handle.set_step(27)
+        last_on = run(unet3d, sample, text, 900)  # a high timestep would read as step 0
+        handle.set_step(28)
+        first_off = run(unet3d, sample, text, 900)
+        assert handle.state.step == 28
+        handle.reset()
+        run(unet3d, sample, text, 900)
+        assert handle.state.step == 0  # inference again after reset
+    assert not torch.allclose(last_on, base)
+    assert torch.equal(first_off, base)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (dict(tar={0: 1.0}), r"tar must be a vstar_lite.TARConfig or None, got dict"),
+        (dict(tar=TARConfig({0: 1.0})), r"num_steps is needed: .*step 13 of 25"),
+        (dict(tar=TARConfig({0: 1.0}), num_steps=0), r"num_steps must be an int >= 1"),
+        (
+            dict(tar=TARConfig({0: 1.0}, until_step=30, reference_steps=None), num_steps=25),
+            r"until_step=30 is past the last of 25 sampling steps",
+        ),
+        (dict(capture=True, guidance="yes"), r"guidance must be True, False or None"),
+    ],
+)
+def test_bad_arguments_are_refused_before_anything_is_installed(unet3d, kwargs, message):
+    before = dict(unet3d.attn_processors)
+    with pytest.raises(ValueError, match=message):
+        enable_vstar(unet3d, **kwargs)
+    assert all(unet3d.attn_processors[name] is p for name, p in before.items())

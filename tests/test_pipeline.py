@@ -175,22 +175,71 @@ def test_from_pretrained_loads_a_saved_diffusers_text_to_video_pipeline_offline(
     )
 
 
-def test_bad_settings_name_the_parameter(pipe):
-    cases = [
-        (dict(num_frames=0), r"num_frames must be an int >= 1, got 0"),
-        (dict(steps=0), r"steps must be an int in \[1, 1000\], got 0"),
-        (dict(guidance=0.5), r"guidance must be a number >= 1"),
-        (dict(height=15), r"height must be a positive multiple of 2, got 15"),
-        (dict(seed=-1), r"seed must be an int >= 0"),
-        (dict(tar={0: 1.0}), r"tar must be a TARConfig or None, got dict"),
-        (dict(synopsis=SYNOPSIS), r"exactly one of prompt and synopsis"),
-        (dict(tar=TARConfig({4: 1.0})), r"unknown UNet levels \[4\]"),
-    ]
-    for kwargs, message in cases:
-        with pytest.raises(ValueError, match=message):
-            sample(pipe, **kwargs)
-    with pytest.raises(ValueError, match=r"synopsis 'nope' is not shipped; shipped: \["):
-        sample(pipe, None, synopsis="nope")
+# Bad input -> the one-line error it gets, before the text encoder or the UNet runs.
+BAD_INPUTS = [
+    (dict(num_frames=0), r"num_frames must be an int >= 1, got 0"),
+    (dict(steps=0), r"steps must be an int in \[1, 1000\], got 0"),
+    (dict(guidance=0.5), r"guidance \(1 = no guidance\) must be a finite number >= 1, got 0.5"),
+    (dict(guidance=float("nan")), r"guidance .* must be a finite number >= 1, got nan"),
+    (dict(guidance=float("inf")), r"guidance .* must be a finite number >= 1, got inf"),
+    (dict(guidance="9"), r"guidance .* must be a finite number >= 1, got '9'"),
+    (dict(eta=float("nan")), r"eta must be a finite number in \[0, 1\], got nan"),
+    (dict(eta=1.5), r"eta must be a finite number in \[0, 1\], got 1.5"),
+    (dict(height=15), r"height must be a positive multiple of 2, got 15"),
+    (dict(width=True), r"width must be a positive multiple of 2, got True"),
+    (dict(seed=-1), r"seed must be an int in \[0, 18446744073709551615\], got -1"),
+    (dict(seed=2**70), r"seed must be an int in \[0, 18446744073709551615\]"),
+    (dict(tar={0: 1.0}), r"tar must be a TARConfig or None, got dict"),
+    (
+        dict(tar=TARConfig({0: 1.0}, until_step=5, reference_steps=None)),
+        r"until_step=5 is past the last of 3 sampling steps",
+    ),  # fmt: skip
+    (dict(tar=TARConfig({4: 1.0})), r"unknown UNet levels \[4\]"),
+    (dict(prompt=""), r"prompt must be a non-empty string or a list of them, got ''"),
+    (dict(prompt="   "), r"prompt must be a non-empty string"),
+    (dict(prompt=7), r"prompt must be a non-empty string or a list of them, got 7"),
+    (dict(prompt=[]), r"prompt must be a non-empty string or a list of them, got \[\]"),
+    (dict(prompt=["a red cat", 3]), r"got 3 in \['a red cat', 3\]"),
+    (dict(prompt=None), r"exactly one of prompt and synopsis"),
+    (dict(synopsis=SYNOPSIS), r"exactly one of prompt and synopsis"),
+    (dict(prompt=None, synopsis="nope"), r"synopsis 'nope' is not shipped; shipped: \["),
+    (dict(prompt=None, synopsis=[]), r"synopsis must be a Synopsis, a shipped name or a non-em"),
+    (dict(prompt=None, synopsis=[SYNOPSIS, 5]), r"synopsis must be a Synopsis or a shipped n"),
+    (dict(negative_prompt=None), r"negative_prompt must be a string, got None"),
+    (dict(output="gif"), r"output must be 'video' or 'latent', got 'gif'"),
+    (dict(decode_chunk=0), r"decode_chunk must be an int >= 1, got 0"),
+]
+
+
+@pytest.fixture
+def no_compute(pipe, monkeypatch):
+    """The pipeline, with a text encoder and a UNet that fail the test if they are called."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("compute was spent before the bad input was refused")
+
+    monkeypatch.setattr(pipe.text_encoder, "forward", refuse)
+    monkeypatch.setattr(pipe.unet, "forward", refuse)
+    return pipe
+
+
+@pytest.mark.parametrize(("kwargs", "message"), BAD_INPUTS, ids=lambda v: str(v)[:40])
+def test_bad_input_is_refused_by_name_before_any_compute(no_compute, kwargs, message):
+    kwargs = {"prompt": "a red cat", **kwargs}
+    prompt = kwargs.pop("prompt")
+    processors = dict(no_compute.unet.attn_processors)
+    with pytest.raises(ValueError, match=message) as error:
+        sample(no_compute, prompt, **kwargs)
+    assert "\n" not in str(error.value)  # one line
+    assert all(no_compute.unet.attn_processors[k] is p for k, p in processors.items())
+
+
+def test_eta_reaches_ddim(pipe):
+    """eta = 0 is deterministic DDIM; eta = 1 adds noise from the seed (the paper's setting)."""
+    base = sample(pipe, steps=3, output="latent").videos
+    noisy = sample(pipe, steps=3, eta=1.0, output="latent").videos
+    assert not torch.allclose(noisy, base)
+    assert torch.equal(sample(pipe, steps=3, eta=1.0, output="latent").videos, noisy)
 
 
 # ------------------------------------------------------------------------------ tiny model
@@ -405,3 +454,38 @@ def test_batch_on_two_processes_writes_one_output_per_item_and_reports_the_failu
         assert f"[0/2] {name}:" in out0 and name not in out1
     assert "[1/2] bar:" in out1
     assert "[0/2] dusk: 3 frames" in out0  # the item's own frame count
+
+
+@pytest.mark.parametrize(
+    ("scheduler_name", "steps", "last"),
+    [
+        ("DDIMScheduler", 25, 13),  # the reference: steps 0..13 of 25
+        ("DDIMScheduler", 50, 27),  # the same 56% of sampling at 50 steps
+        ("DPMSolverMultistepScheduler", 20, 10),
+        ("EulerDiscreteScheduler", 10, 5),
+        ("HeunDiscreteScheduler", 10, 5),  # two UNet calls per step
+    ],
+)
+def test_tar_covers_the_same_share_of_sampling_with_any_scheduler(
+    pipe, monkeypatch, scheduler_name, steps, last
+):
+    import diffusers
+
+    from vstar_lite.processors import TemporalProcessor
+
+    seen = []
+    original = TemporalProcessor.regularizing
+
+    def spy(self):
+        on = original(self)
+        seen.append((self.state.step, on))
+        return on
+
+    monkeypatch.setattr(TemporalProcessor, "regularizing", spy)
+    scheduler = getattr(diffusers, scheduler_name).from_config(pipe.scheduler.config)
+    monkeypatch.setattr(pipe, "scheduler", scheduler)
+    tar = TARConfig({0: 1.0, 1: 1.0})  # until_step=13 of reference_steps=25
+    sample(pipe, steps=steps, tar=tar, num_frames=2, height=8, width=8, guidance=1.0)
+    assert sorted({step for step, _ in seen}) == list(range(steps))
+    assert sorted({step for step, on in seen if on}) == list(range(last + 1))
+    assert tar.last_step(steps) == last

@@ -14,8 +14,8 @@ from vstar_lite.tar import (
 )
 
 
-def reference_probs(logits, sigma, scale):
-    """Row by row: S'[i, j] = S[i, j] + scale * max_j S[i, j] * exp(-(i-j)^2 / (2 sigma^2))."""
+def reference_probs(logits, sigma, strength):
+    """Row by row: S'[i, j] = S[i, j] + strength * max_j S[i, j] * exp(-(i-j)^2 / (2 sigma^2))."""
     f = logits.shape[-1]
     flat = logits.reshape(-1, f, f).tolist()
     out = []
@@ -24,7 +24,7 @@ def reference_probs(logits, sigma, scale):
         for i, row in enumerate(matrix):
             top = max(row)
             boosted = [
-                s + scale * top * math.exp(-((i - j) ** 2) / (2 * sigma**2))
+                s + strength * top * math.exp(-((i - j) ** 2) / (2 * sigma**2))
                 for j, s in enumerate(row)
             ]
             weights = [math.exp(b - max(boosted)) for b in boosted]
@@ -46,13 +46,13 @@ def test_gaussian_toeplitz_entries_diagonal_and_symmetry():
 
 
 @pytest.mark.parametrize("f", [2, 5, 16, 33])
-@pytest.mark.parametrize(("sigma", "scale"), [(1.0, 1.0), (4.0, 1.0), (0.7, 3.0)])
-def test_regularized_probs_match_the_reference_formula(f, sigma, scale):
+@pytest.mark.parametrize(("sigma", "strength"), [(1.0, 1.0), (4.0, 1.0), (0.7, 3.0)])
+def test_regularized_probs_match_the_reference_formula(f, sigma, strength):
     logits = torch.randn(
         2, 3, f, f, dtype=torch.float64, generator=torch.Generator().manual_seed(f)
     )
-    got = regularized_attention_probs(logits, sigma, scale)
-    torch.testing.assert_close(got, reference_probs(logits, sigma, scale))
+    got = regularized_attention_probs(logits, sigma, strength)
+    torch.testing.assert_close(got, reference_probs(logits, sigma, strength))
 
 
 def test_a_negative_row_maximum_pushes_the_diagonal_down():
@@ -80,8 +80,10 @@ def test_tar_attention_errors_name_the_argument():
         tar_attention(q, q, q, 0)
     with pytest.raises(ValueError, match="sigma must be a finite number > 0, got nan"):
         tar_attention(q, q, q, float("nan"))
-    with pytest.raises(ValueError, match="scale must be a finite number, got inf"):
-        tar_attention(q, q, q, 1.0, scale=float("inf"))
+    with pytest.raises(ValueError, match="strength must be a finite number, got inf"):
+        tar_attention(q, q, q, 1.0, strength=float("inf"))
+    with pytest.raises(ValueError, match="max_chunk_bytes must be a positive int, got 0"):
+        tar_attention(q, q, q, 1.0, max_chunk_bytes=0)
     with pytest.raises(ValueError, match=r"v must have shape \(..., F, e\) matching"):
         tar_attention(q, q, torch.zeros(4, 7, 3), 1.0)
     with pytest.raises(TypeError, match="v has dtype torch.float64"):
@@ -128,6 +130,25 @@ def test_tar_config_levels_widths_steps_and_errors():
     assert config.sigmas == {0: 1.0, 1: 8.0} and config.sigma_for(2) is None
     assert config.active(0) and config.active(13) and not config.active(14)
     assert TARConfig({0: 1.0}, until_step=None).active(10_000)
+    # the cut-off keeps the reference's share (14 of 25 steps) at other step counts
+    assert [config.last_step(n) for n in (25, 50, 10, 100, 1)] == [13, 27, 5, 55, 0]
+    assert config.active(27, num_steps=50) and not config.active(28, num_steps=50)
+    assert config.needs_num_steps and not TARConfig({0: 1.0}, reference_steps=None).needs_num_steps
+    assert config.describe(50) == "TAR on steps 0-27 of 50 (the first 56% of sampling)"
+    absolute = TARConfig({0: 1.0}, until_step=13, reference_steps=None)
+    assert absolute.last_step(50) == 13 and absolute.active(13, 50) and not absolute.active(14, 50)
+    with pytest.raises(ValueError, match=r"until_step=13 is past the last of 10 sampling steps"):
+        absolute.last_step(10)
+    with pytest.raises(ValueError, match=r"until_step must be in \[0, reference_steps - 1 = 24\]"):
+        TARConfig({0: 1.0}, until_step=25)
+    with pytest.raises(ValueError, match="reference_steps must be an int >= 1 or None, got 0"):
+        TARConfig({0: 1.0}, reference_steps=0)
+    with pytest.raises(ValueError, match="num_steps must be an int >= 1, got 0"):
+        config.last_step(0)
+    with pytest.raises(ValueError, match="strength must be a finite number, got nan"):
+        TARConfig({0: 1.0}, strength=float("nan"))
+    with pytest.raises(ValueError, match="latent_width must be an int >= 1, got 0"):
+        TARConfig.from_widths({8: 1.0}, latent_width=0)
     paper = TARConfig.from_widths({64: 1.0, 32: 8.0}, latent_width=64)  # VideoCrafter2, 40 x 64
     assert paper.sigmas == {0: 1.0, 1: 8.0}
     assert TARConfig.from_widths({8: 2.0}, latent_width=64).sigmas == {3: 2.0}
@@ -167,3 +188,57 @@ def test_tar_attention_is_differentiable_and_matches_the_no_grad_path():
     probs = (logits + logits.amax(-1, keepdim=True) * gaussian_toeplitz(9, 2.0)).softmax(-1)
     (probs @ v.detach()).square().sum().backward()
     torch.testing.assert_close(q.grad, reference.grad)
+
+
+def test_a_vanishing_sigma_gives_the_identity_not_nan():
+    for sigma in (1e-200, 1e-30, 1e-3):
+        matrix = gaussian_toeplitz(8, sigma)
+        assert torch.equal(matrix, torch.eye(8)), sigma
+    logits = torch.randn(3, 8, 8, generator=torch.Generator().manual_seed(1))
+    assert torch.isfinite(regularized_attention_probs(logits, 1e-200)).all()
+
+
+def test_diagonalness_of_a_map_without_spread_is_zero_not_nan():
+    f = 6
+    one_column = torch.zeros(f, f)
+    one_column[:, 2] = 1.0  # every query attends to frame 2
+    one_row = one_column.T.contiguous()
+    single = torch.zeros(f, f)
+    single[3, 3] = 1.0
+    for attention_map in (one_column, one_row, single):
+        value = diagonalness(attention_map)
+        assert torch.isfinite(value) and value.item() == 0.0
+    both = diagonalness(torch.stack([one_column, torch.eye(f)]))
+    assert both.tolist() == pytest.approx([0.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("dtype", "budget"), [(torch.float16, 2**-10), (torch.bfloat16, 2**-7)], ids=["fp16", "bf16"]
+)
+def test_half_precision_tar_is_as_accurate_as_its_rounded_inputs(dtype, budget):
+    """At 128 frames with large logits, half-precision TAR must stay within a few rounding steps
+    of an fp64 reference computed from the *same rounded* inputs; half-precision logits and
+    softmax (without the float32 upcast) miss by about 25x the budget."""
+    frames, dim = 128, 16
+    g = torch.Generator().manual_seed(0)
+    q, k, v = (3.0 * torch.randn(8, frames, dim, generator=g) for _ in range(3))  # logits ~ 36
+    q16, k16, v16 = (t.to(dtype) for t in (q, k, v))
+    logits = q16.double() @ k16.double().transpose(1, 2) / math.sqrt(dim)
+    reference = regularized_attention_probs(logits, 4.0) @ v16.double()
+    got = tar_attention(q16, k16, v16, 4.0)
+    assert got.dtype == dtype
+    error = (got.double() - reference).abs().max().item()
+    scale = reference.abs().max().item()
+    assert error <= 4 * budget * scale, (error, scale)
+    # the same computation without the upcast, for contrast: logits and softmax in `dtype`
+    naive_logits = (q16 @ k16.transpose(1, 2)) / math.sqrt(dim)
+    boost = naive_logits.amax(-1, keepdim=True) * gaussian_toeplitz(frames, 4.0, dtype=dtype)
+    naive = (naive_logits + boost).softmax(-1) @ v16
+    assert (naive.double() - reference).abs().max().item() > 4 * budget * scale
+
+
+def test_default_chunk_bytes_depend_on_the_device():
+    from vstar_lite.tar import ACCELERATOR_CHUNK_BYTES, DEFAULT_CHUNK_BYTES, default_chunk_bytes
+
+    assert default_chunk_bytes("cpu") == DEFAULT_CHUNK_BYTES == 8 * 2**20
+    assert default_chunk_bytes(torch.device("cuda", 0)) == ACCELERATOR_CHUNK_BYTES == 2**28

@@ -39,7 +39,7 @@ from pathlib import Path
 METHODS = ("sdpa", "tar", "reference")
 
 
-def reference_tar(q, k, v, sigma: float = 1.0, scale: float = 1.0):  # noqa: ANN001, ANN201
+def reference_tar(q, k, v, sigma: float = 1.0, strength: float = 1.0):  # noqa: ANN001, ANN201
     """TAR as a direct transcription: a Python-built Gaussian, einsum logits, softmax, einsum."""
     import torch
 
@@ -52,7 +52,7 @@ def reference_tar(q, k, v, sigma: float = 1.0, scale: float = 1.0):  # noqa: ANN
         dtype=q.dtype,
     )
     logits = torch.einsum("bid,bjd->bij", q, k) / math.sqrt(q.shape[-1])
-    logits = logits + scale * logits.amax(dim=-1, keepdim=True) * gaussian
+    logits = logits + strength * logits.amax(dim=-1, keepdim=True) * gaussian
     return torch.einsum("bij,bjd->bid", logits.softmax(dim=-1), v)
 
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import json
+import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,7 +42,8 @@ import torch
 from einops import rearrange
 from tqdm.auto import tqdm
 
-from vstar_lite.diffusers_hooks import AttentionCapture, enable_vstar
+from vstar_lite.diffusers_hooks import check_tar, enable_vstar
+from vstar_lite.processors import AttentionCapture
 from vstar_lite.tar import TARConfig
 from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
 
@@ -185,6 +187,31 @@ def _check_int(name: str, value: Any, low: int, high: int | None = None) -> int:
     return value
 
 
+def _check_number(name: str, value: Any, low: float, high: float | None = None) -> float:
+    """A finite real number in ``[low, high]`` (``nan`` and ``inf`` are refused by name)."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    ok = is_number and math.isfinite(value) and value >= low
+    if not ok or (high is not None and value > high):
+        bound = f"in [{low:g}, {high:g}]" if high is not None else f">= {low:g}"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return float(value)
+
+
+MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes a 64-bit unsigned seed
+
+
+def _check_prompts(prompt: Any) -> list[str]:
+    prompts = [prompt] if isinstance(prompt, str) else prompt
+    if not isinstance(prompts, (list, tuple)) or not prompts:
+        raise ValueError(f"prompt must be a non-empty string or a list of them, got {prompt!r}")
+    for text in prompts:
+        if not isinstance(text, str) or not text.strip():
+            raise ValueError(
+                f"prompt must be a non-empty string or a list of them, got {text!r} in {prompt!r}"
+            )
+    return list(prompts)
+
+
 def _dtype_kwarg(dtype: torch.dtype) -> dict[str, torch.dtype]:
     """diffusers renamed ``from_pretrained``'s ``torch_dtype`` to ``dtype`` (deprecated ~0.36)."""
     try:
@@ -261,9 +288,13 @@ class VSTARPipeline:
         """Load a preset name (:data:`PRESETS`), a diffusers model id or folder, or a tiny model
         (a name in :data:`TINY_PIPELINES`, or a folder written by ``vstar-lite train``).
 
-        ``dtype``: float16 on CUDA, float32 on CPU by default. Further keyword arguments go to
-        diffusers' ``from_pretrained`` (e.g. ``cache_dir``, ``local_files_only=True``).
+        ``dtype``: float16 on CUDA, float32 on CPU by default. Weights load from safetensors only
+        (``use_safetensors=True``: a pickled ``.bin`` can run code when loaded); pass
+        ``use_safetensors=False`` to accept a model that has only ``.bin`` files. Further keyword
+        arguments go to diffusers' ``from_pretrained`` (e.g. ``cache_dir``,
+        ``local_files_only=True``).
         """
+        kwargs.setdefault("use_safetensors", True)
         device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if str(model) in TINY_PIPELINES:  # a shipped tiny pipeline folder
             model = tiny_folder(str(model))
@@ -275,7 +306,11 @@ class VSTARPipeline:
         if preset is not None and preset.motion_adapter is not None:
             from diffusers import AnimateDiffPipeline, MotionAdapter
 
-            adapter = MotionAdapter.from_pretrained(preset.motion_adapter, **_dtype_kwarg(dtype))
+            adapter = MotionAdapter.from_pretrained(
+                preset.motion_adapter,
+                use_safetensors=kwargs["use_safetensors"],
+                **_dtype_kwarg(dtype),
+            )
             pipe = AnimateDiffPipeline.from_pretrained(
                 model_id, motion_adapter=adapter, **_dtype_kwarg(dtype), **kwargs
             )
@@ -404,19 +439,33 @@ class VSTARPipeline:
         self, prompt: str | Sequence[str] | None, synopsis: Any, num_frames: int
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``"b L D"`` conditional text, and ``"b F L D"`` per-frame text for a synopsis."""
-        if (prompt is None) == (synopsis is None):
-            raise ValueError("give exactly one of prompt and synopsis")
         if prompt is not None:
-            prompts = [prompt] if isinstance(prompt, str) else list(prompt)
-            if not prompts or not all(isinstance(p, str) for p in prompts):
-                raise ValueError(f"prompt must be a string or a list of strings, got {prompt!r}")
-            return self.encode_prompt(prompts), None
-        synopses = [synopsis] if isinstance(synopsis, (Synopsis, str)) else list(synopsis)
-        shipped = None
+            return self.encode_prompt(_check_prompts(prompt)), None
         per_video = []
-        for entry in synopses:
+        for entry in self._resolve_synopses(synopsis):
+            sub = self.encode_prompt(entry.sub_prompts)  # "N L D"
+            per_video.append(
+                interpolate_embeddings(sub, num_frames, entry.keyframes_for(num_frames))
+            )
+        frame_embeddings = torch.stack(per_video)  # "b F L D"
+        return frame_embeddings[:, 0], frame_embeddings
+
+    @staticmethod
+    def _resolve_synopses(synopsis: Any) -> list[Synopsis]:
+        """Synopses and shipped names -> ``Synopsis`` objects, all checked before any encoding."""
+        if isinstance(synopsis, (Synopsis, str)):
+            entries = [synopsis]
+        elif isinstance(synopsis, (list, tuple)) and synopsis:
+            entries = list(synopsis)
+        else:
+            raise ValueError(
+                "synopsis must be a Synopsis, a shipped name or a non-empty list of them, "
+                f"got {synopsis!r}"
+            )
+        shipped = load_synopses() if any(isinstance(e, str) for e in entries) else {}
+        resolved = []
+        for entry in entries:
             if isinstance(entry, str):
-                shipped = load_synopses() if shipped is None else shipped
                 if entry not in shipped:
                     raise ValueError(
                         f"synopsis {entry!r} is not shipped; shipped: {sorted(shipped)}"
@@ -424,12 +473,8 @@ class VSTARPipeline:
                 entry = shipped[entry]
             if not isinstance(entry, Synopsis):
                 raise ValueError(f"synopsis must be a Synopsis or a shipped name, got {entry!r}")
-            sub = self.encode_prompt(entry.sub_prompts)  # "N L D"
-            per_video.append(
-                interpolate_embeddings(sub, num_frames, entry.keyframes_for(num_frames))
-            )
-        frame_embeddings = torch.stack(per_video)  # "b F L D"
-        return frame_embeddings[:, 0], frame_embeddings
+            resolved.append(entry)
+        return resolved
 
     # ------------------------------------------------------------------------------ sampling
     @torch.no_grad()
@@ -455,21 +500,41 @@ class VSTARPipeline:
         """Generate videos for a prompt (or list) or a synopsis (or list; ``Synopsis`` or a name
         in ``data/synopses.json``). ``tar``: a :class:`~vstar_lite.tar.TARConfig` or None.
         ``guidance=1`` turns classifier-free guidance off. ``output="latent"`` skips decoding
-        (``videos`` are then the latents ``"b c f h w"``)."""
+        (``videos`` are then the latents ``"b c f h w"``). ``eta``: DDIM's noise (0 deterministic,
+        1 as in the VSTAR paper); schedulers without it ignore it.
+
+        Every argument is checked before any compute; a bad one raises a one-line
+        ``ValueError`` that names it and its valid range."""
         _check_int("num_frames", num_frames, 1)
         steps = _check_int("steps", self.default_steps if steps is None else steps, 1, 1000)
         guidance = self.default_guidance if guidance is None else guidance
-        if isinstance(guidance, bool) or not isinstance(guidance, (int, float)) or guidance < 1:
-            raise ValueError(f"guidance must be a number >= 1 (1 = no guidance), got {guidance!r}")
-        _check_int("seed", seed, 0)
+        guidance = _check_number("guidance (1 = no guidance)", guidance, 1.0)
+        eta = _check_number("eta", eta, 0.0, 1.0)
+        _check_int("seed", seed, 0, MAX_SEED)
         _check_int("decode_chunk", decode_chunk, 1)
         if tar is not None and not isinstance(tar, TARConfig):
             raise ValueError(f"tar must be a TARConfig or None, got {type(tar).__name__}")
+        if tar is not None:
+            tar.last_step(steps)  # an absolute cut-off past the run's end is refused here
+        check_tar(self.unet, tar, capture=capture)
         if output not in ("video", "latent"):
             raise ValueError(f"output must be 'video' or 'latent', got {output!r}")
+        if not isinstance(negative_prompt, str):
+            raise ValueError(f"negative_prompt must be a string, got {negative_prompt!r}")
+        if (prompt is None) == (synopsis is None):
+            raise ValueError("give exactly one of prompt and synopsis")
+        if prompt is not None:
+            _check_prompts(prompt)
+        else:
+            self._resolve_synopses(synopsis)
         height, width = height or self.height, width or self.width
         for label, size in (("height", height), ("width", width)):
-            if not isinstance(size, int) or size < 1 or size % self.vae_scale_factor:
+            if (
+                isinstance(size, bool)
+                or not isinstance(size, int)
+                or size < 1
+                or (size % self.vae_scale_factor)
+            ):
                 raise ValueError(
                     f"{label} must be a positive multiple of {self.vae_scale_factor}, got {size!r}"
                 )
@@ -491,12 +556,24 @@ class VSTARPipeline:
         step_kwargs = self._step_kwargs(scheduler, eta, generator)
 
         hooks = (
-            enable_vstar(self.unet, tar, frame_embeddings=frame_embeddings, capture=capture)
+            enable_vstar(
+                self.unet,
+                tar,
+                frame_embeddings=frame_embeddings,
+                capture=capture,
+                num_steps=steps,
+                guidance=use_guidance,
+            )  # fmt: skip
             if tar is not None or frame_embeddings is not None or capture
             else contextlib.nullcontext()
         )
+        order = getattr(scheduler, "order", 1)  # UNet calls per step (2 for Heun)
         with hooks as handle:
-            for t in tqdm(scheduler.timesteps, disable=not progress, desc="denoising"):
+            for index, t in enumerate(
+                tqdm(scheduler.timesteps, disable=not progress, desc="denoising")
+            ):
+                if handle is not None:
+                    handle.set_step(index // order)
                 model_input = torch.cat([latents, latents]) if use_guidance else latents
                 model_input = scheduler.scale_model_input(model_input, t)
                 out = self.unet(model_input, t, encoder_hidden_states=context).sample
