@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 from diffusers import UNet2DConditionModel, UNet3DConditionModel, UNetMotionModel
-from einops import rearrange
 from diffusers.models.attention_processor import AttnProcessor2_0
+from einops import rearrange
 from vstar_lite.diffusers_hooks import (
     enable_vstar,
     find_cross_attentions,

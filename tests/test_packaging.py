@@ -212,25 +212,114 @@ def test_generate_writes_a_gif_offline(tiny_model_dir, tmp_path):
     assert synopsis.returncode == 0, synopsis.stderr
 
 
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (["a pink circle"], "unknown word 'pink'"),
-        (["--synopsis", "nope"], "--synopsis 'nope' is not shipped; for the tiny model: ['tiny_"),
-        (["a red circle", "--tar", "zero"], "--tar takes LEVEL=SIGMA"),
-        (["a red circle", "--tar", "3=1"], "unknown UNet levels [3]"),
-        (["a red circle", "--tar", "0=-1"], "sigma"),
-        (["a red circle", "--frames", "0"], "--frames must be >= 1, got 0"),
-        (["a red circle", "--guidance", "0.5"], "--guidance must be >= 1"),
-        (["a red circle", "--decode-chunk", "0"], "--decode-chunk must be >= 1, got 0"),
-        (["a red circle", "--out", "v.avi"], "--out must end in .gif or .mp4, got 'v.avi'"),
-        ([], "give a PROMPT or --synopsis NAME"),
-    ],
-)
-def test_generate_errors_name_the_problem(tiny_model_dir, args, message):
-    result = run_cli("generate", *args, "--model", str(tiny_model_dir), "--steps", "1")
-    assert result.returncode == 2
-    assert message in result.stderr
+# Bad command lines -> the one line each gets on stderr (exit status 2), before sampling.
+GENERATE_ERRORS = [
+    (["a pink circle"], "unknown word 'pink'"),
+    (["--synopsis", "nope"], "synopsis 'nope' is not shipped; for the tiny model: ['tiny_"),
+    (["a red circle", "--tar", "zero"], None),  # argparse: usage and status 2
+    (["a red circle", "--tar", "3=1"], "unknown UNet levels [3]"),
+    (["a red circle", "--tar", "0=-1"], "sigma must be a finite number > 0, got -1.0"),
+    (["a red circle", "--frames", "0"], "--frames must be >= 1, got 0"),
+    (["a red circle", "--guidance", "0.5"], "--guidance must be a finite number >= 1"),
+    (["a red circle", "--guidance", "nan"], "--guidance must be a finite number >= 1 (1 = no "),
+    (["a red circle", "--guidance", "inf"], "--guidance must be a finite number >= 1"),
+    (["a red circle", "--eta", "nan"], "--eta must be a finite number in [0, 1], got nan"),
+    (["a red circle", "--eta", "2"], "--eta must be a finite number in [0, 1], got 2.0"),
+    (["a red circle", "--seed", str(2**70)], "--seed must be in [0, 2**64 - 1 = "),
+    (["a red circle", "--tar-until", "30"], "--tar-until must be in [0, 24] (a step of a 25-s"),
+    (["a red circle", "--decode-chunk", "0"], "--decode-chunk must be >= 1, got 0"),
+    (["a red circle", "--out", "v.avi"], "--out must end in .gif or .mp4, got 'v.avi'"),
+    (["a red circle", "--out", "missing/v.gif"], "folder 'missing' does not exist; create it"),
+    (["a red circle", "--out", "."], "--out '.' is a folder; give a file name such as"),
+    (["a red circle", "--frames", "100000"], "1 video(s) of 100000 frames at 32 x 32 needs at le"),
+    (["a red circle", "--height", "4096", "--width", "4096"], "4096 x 4096"),
+    (["a red circle", "--scale", "1000"], "enlarged 1000 times needs at least"),
+    (["a red circle", "--device", "cuda:0"], "finds no CUDA device; use --device cpu"),
+    (["a red circle", "--device", "gpu"], "--device must be cpu, cuda or cuda:N, got 'gpu'"),
+    ([], "give a PROMPT or --synopsis NAME"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), GENERATE_ERRORS, ids=lambda v: " ".join(v)[:40]
+                         if isinstance(v, list) else None)  # fmt: skip
+def test_generate_errors_are_one_line_that_names_the_problem(
+    tiny_model_dir, tmp_path, monkeypatch, capsys, args, message
+):
+    import torch
+    from vstar_lite.cli import main
+
+    if "--device" in args and args[-1].startswith("cuda") and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA: the no-CUDA message cannot be shown")
+    monkeypatch.chdir(tmp_path)
+    try:
+        code = main(["generate", *args, "--model", str(tiny_model_dir), "--steps", "1",
+                     "--no-progress"])  # fmt: skip
+    except SystemExit as exit_:  # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert not list(tmp_path.glob("*.gif")), "nothing may be written"
+    if message is not None:
+        assert message in err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_batch_out_dir_that_cannot_be_created_is_one_line_before_loading(tmp_path, capsys):
+    from vstar_lite.cli import main
+
+    items = tmp_path / "items.json"
+    items.write_text('[{"name": "a", "prompt": "a red circle moves right on a dark background"}]')
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code = main(["batch", str(items), "--out-dir", str(blocker / "sub")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert err.startswith(f"vstar-lite batch: --out-dir '{blocker / 'sub'}' cannot be created:")
+
+
+def test_a_broken_model_folder_is_one_line(tmp_path, capsys):
+    from vstar_lite.cli import main
+
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model_index.json").write_text("{ not json")
+    code = main(["generate", "a red circle", "--model", str(broken), "--out",
+                 str(tmp_path / "v.gif")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"vstar-lite generate: --model '{broken}' could not be loaded:")
+
+
+def test_offline_hub_errors_say_what_they_mean():
+    from vstar_lite.cli import _one_line
+
+    error = OSError(
+        "We couldn't connect to 'https://huggingface.co' to load the files, and couldn't find "
+        "them in the cached files.\nCheck your internet connection or see the stacktrace above."
+    )
+    text = _one_line(error)
+    assert "stacktrace" not in text and "\n" not in text
+    assert text.endswith("could not be reached (offline?); download it once with a connection, "
+                         "or give a local folder")  # fmt: skip
+
+
+def test_help_version_and_argument_errors_do_not_import_torch():
+    """``vstar-lite --help`` builds every sub-command's parser; it must not pay for torch."""
+    code = (
+        "import sys\n"
+        "from vstar_lite.cli import main\n"
+        "for argv in (['--help'], ['--version'], ['generate', '--help'], ['train', '--help'],\n"
+        "             ['batch', '--help'], ['bench', '--help'], ['generate', '--frames', 'x']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted(m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules)\n"
+        "print('heavy:', heavy)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("heavy: []"), result.stdout[-300:]
 
 
 def test_train_command_trains_and_resumes(tmp_path):

@@ -202,7 +202,10 @@ BAD_INPUTS = [
     (dict(prompt=["a red cat", 3]), r"got 3 in \['a red cat', 3\]"),
     (dict(prompt=None), r"exactly one of prompt and synopsis"),
     (dict(synopsis=SYNOPSIS), r"exactly one of prompt and synopsis"),
-    (dict(prompt=None, synopsis="nope"), r"synopsis 'nope' is not shipped; shipped: \["),
+    (
+        dict(prompt=None, synopsis="nope"),
+        r"synopsis 'nope' is not shipped; for pretrained models: \[",
+    ),
     (dict(prompt=None, synopsis=[]), r"synopsis must be a Synopsis, a shipped name or a non-em"),
     (dict(prompt=None, synopsis=[SYNOPSIS, 5]), r"synopsis must be a Synopsis or a shipped n"),
     (dict(negative_prompt=None), r"negative_prompt must be a string, got None"),
@@ -470,7 +473,6 @@ def test_tar_covers_the_same_share_of_sampling_with_any_scheduler(
     pipe, monkeypatch, scheduler_name, steps, last
 ):
     import diffusers
-
     from vstar_lite.processors import TemporalProcessor
 
     seen = []

@@ -139,3 +139,28 @@ def test_write_synopsis_parses_a_numbered_answer_and_rejects_others():
         write_synopsis(lambda _: "1. a\n3. b", "p")
     with pytest.raises(ValueError, match="must return a string"):
         write_synopsis(lambda _: None, "p")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            {"prompt": "p", "sub_prompts": "abc"},
+            r"sub_prompts must be a list of strings, got 'abc'",
+        ),
+        ({"prompt": "p", "sub_prompts": [1, 2]}, r"sub_prompts must be non-empty strings"),
+        ({"prompt": 7, "sub_prompts": ["a"]}, r"prompt must be a non-empty string, got 7"),
+        ({"prompt": "p"}, r"synopsis is missing \['sub_prompts'\]"),
+        ({"sub_prompts": ["a"]}, r"synopsis is missing \['prompt'\]"),
+        (
+            {"prompt": "p", "sub_prompts": ["a"], "keyframes": "0"},
+            r"keyframes must be a list of in",
+        ),
+        ({"prompt": "p", "sub_prompts": ["a", "b"], "keyframes": [0, 1.5]}, r"keyframes must be a"),
+        ({"prompt": "p", "sub_prompts": ["a"], "extra": 1}, r"unknown synopsis fields \['extra'\]"),
+        (["p", ["a"]], r"a synopsis must be an object"),
+    ],
+)
+def test_synopsis_from_dict_names_what_is_wrong(data, message):
+    with pytest.raises(ValueError, match=message):
+        Synopsis.from_dict(data)

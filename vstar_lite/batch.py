@@ -2,18 +2,29 @@
 
 The file is either
 
-- a **list of items**, each an object with
+- a list of items, each an object with
   ``"name"`` (the output file's stem; letters, digits, ``_ . -``),
   exactly one of ``"prompt"`` (a string) or ``"synopsis"`` (a name in ``data/synopses.json``, or
   an object ``{"prompt": ..., "sub_prompts": [...], "keyframes": [...]}``),
-  and optionally ``"frames"``, ``"seed"``, ``"steps"``, ``"guidance"``, ``"tar"`` (an object
-  level -> sigma such as ``{"0": 1, "1": 8}``, or ``null`` for no TAR) and ``"tar_until"``,
-  which override the command line's values for that item::
+  and optionally ``"frames"``, ``"seed"``, ``"steps"``, ``"guidance"``, ``"eta"``, ``"tar"``
+  (an object level -> sigma such as ``{"0": 1, "1": 8}``, or ``null`` for no TAR) and
+  ``"tar_until"`` (the last regularized step, counted on a 25-step run and scaled to ``steps``),
+  which override the command line's values for that item. An inline synopsis lists its
+  sub-prompts in order and, optionally, the frame at which each one is reached (``keyframes``:
+  strictly increasing from 0 to ``frames - 1``; without them the sub-prompts are spread evenly
+  over the video)::
 
       [{"name": "circle", "prompt": "a red circle moves right on a dark background"},
-       {"name": "dusk", "synopsis": "tiny_dusk", "frames": 24, "tar": {"0": 1}}]
+       {"name": "dusk", "synopsis": "tiny_dusk", "frames": 24, "tar": {"0": 1}},
+       {"name": "turn", "frames": 16, "seed": 3, "eta": 1.0,
+        "synopsis": {
+            "prompt": "a circle turns from red to blue",
+            "sub_prompts": ["a red circle moves right on a dark background",
+                            "a green circle moves right on a dark background",
+                            "a blue circle moves right on a dark background"],
+            "keyframes": [0, 4, 15]}}]
 
-- or a **synopses file** in the format of ``data/synopses.json``
+- or a synopses file in the format of ``data/synopses.json``
   (``{"name": {"prompt": ..., "sub_prompts": [...]}, ...}``): one synopsis item per entry.
 
 Each item is written to ``OUT_DIR/NAME.gif`` (or ``.mp4``). A failing item is reported on stderr
@@ -21,8 +32,8 @@ and the others go on; the summary at the end counts the failures and the exit st
 
 Several processes (``accelerate launch -m vstar_lite batch ...``, ``torchrun``, or any launcher that
 sets ``RANK``/``WORLD_SIZE``) share the items: process ``r`` of ``n`` takes items ``r, r + n, ...``
-and runs on its own GPU (``LOCAL_RANK``). accelerate is optional (``pip install
-"vstar-lite[multi-gpu]"``); without it the environment variables are read directly.
+and runs on its own GPU (``LOCAL_RANK``). accelerate is optional (from a clone:
+``pip install -e ".[multi-gpu]"``); without it the environment variables are read directly.
 """
 
 from __future__ import annotations
@@ -36,9 +47,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-__all__ = ["BatchItem", "ProcessSlot", "load_batch", "process_slot", "run_batch"]
+__all__ = [
+    "BatchItem",
+    "ProcessSlot",
+    "generate_item",
+    "load_batch",
+    "process_slot",
+    "run_batch",
+    "tar_config",
+]
 
-ITEM_FIELDS = {"name", "prompt", "synopsis", "frames", "seed", "steps", "guidance", "tar",
+ITEM_FIELDS = {"name", "prompt", "synopsis", "frames", "seed", "steps", "guidance", "eta", "tar",
                "tar_until"}  # fmt: skip
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]+")
 
@@ -54,6 +73,7 @@ class BatchItem:
     seed: int | None = None
     steps: int | None = None
     guidance: float | None = None
+    eta: float | None = None
     tar: Mapping[str, float] | None | str = "default"  # "default": the command line's --tar
     tar_until: int | None = None
 
@@ -142,7 +162,9 @@ def process_slot(environ: Mapping[str, str] | None = None) -> ProcessSlot:
     return ProcessSlot(rank, world, local, "environment" if world > 1 else "single process")
 
 
-def _tar_config(value: Any, until: int | None) -> Any:
+def tar_config(value: Any, until: int | None = None) -> Any:
+    """A ``TARConfig`` from a batch item's ``tar`` (level -> sigma, JSON keys are strings) and
+    ``tar_until`` (``None``: the config's own default, steps 0-13 of 25, scaled)."""
     from vstar_lite.tar import TARConfig
 
     if value is None:
@@ -153,7 +175,45 @@ def _tar_config(value: Any, until: int | None) -> Any:
         sigmas = {int(level): sigma for level, sigma in value.items()}
     except ValueError:
         raise ValueError(f"tar keys must be UNet levels (integers), got {list(value)}") from None
-    return TARConfig(sigmas, until_step=until)
+    return TARConfig(sigmas, **({} if until is None else {"until_step": until}))
+
+
+def _setting(item: BatchItem, defaults: Mapping[str, Any], name: str) -> Any:
+    """The item's own value of a setting, or the command line's."""
+    own = getattr(item, name)
+    return defaults.get(name) if own is None else own
+
+
+def generate_item(
+    item: BatchItem,
+    pipeline: Any,
+    path: Path,
+    defaults: Mapping[str, Any],
+    *,
+    fps: float = 8.0,
+    scale: int = 1,
+    progress: bool = False,
+) -> tuple[Path, int, float]:
+    """Make one item's video and write it to ``path``; returns (path, frames, seconds).
+
+    ``defaults``: ``frames, seed, steps, guidance, eta, tar`` (a mapping or None), ``tar_until``,
+    ``decode_chunk``; an item's own fields win. The pipeline checks every value before sampling.
+    """
+    tar_value = defaults.get("tar") if item.tar == "default" else item.tar
+    frames = _setting(item, defaults, "frames")
+    result = pipeline(
+        item.prompt,
+        item.synopsis,
+        num_frames=frames,
+        steps=_setting(item, defaults, "steps"),
+        guidance=_setting(item, defaults, "guidance"),
+        eta=_setting(item, defaults, "eta") or 0.0,
+        seed=_setting(item, defaults, "seed"),
+        tar=tar_config(tar_value, _setting(item, defaults, "tar_until")),
+        decode_chunk=defaults.get("decode_chunk", 8),
+        progress=progress,
+    )
+    return result.save(path, fps=fps, scale=scale), frames, result.seconds
 
 
 def run_batch(
@@ -169,10 +229,12 @@ def run_batch(
     progress: bool = False,
     log: TextIO = sys.stdout,
     errors: TextIO = sys.stderr,
+    stop_on_error: bool = False,
 ) -> tuple[list[Path], list[str]]:
-    """Generate this process's share of ``items``; returns (written paths, failed names).
-
-    ``defaults``: ``frames, seed, steps, guidance, tar`` (a mapping or None), ``tar_until``.
+    """Generate this process's share of ``items`` into ``out_dir/NAME{suffix}``; returns (written
+    paths, failed names). A failing item is reported on ``errors`` and the others go on, unless
+    ``stop_on_error`` (``vstar-lite generate``, a batch of one) lets the error through.
+    ``defaults``: as in :func:`generate_item`.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -180,26 +242,17 @@ def run_batch(
     written, failed = [], []
     for item in mine:
         try:
-            tar_value = defaults.get("tar") if item.tar == "default" else item.tar
-            until = defaults.get("tar_until") if item.tar_until is None else item.tar_until
-            frames = defaults["frames"] if item.frames is None else item.frames
-            result = pipeline(
-                item.prompt,
-                item.synopsis,
-                num_frames=frames,
-                steps=defaults.get("steps") if item.steps is None else item.steps,
-                guidance=defaults.get("guidance") if item.guidance is None else item.guidance,
-                seed=defaults["seed"] if item.seed is None else item.seed,
-                tar=_tar_config(tar_value, until),
-                decode_chunk=defaults.get("decode_chunk", 8),
-                progress=progress,
-            )
-            path = result.save(out_dir / f"{item.name}{suffix}", fps=fps, scale=scale)
+            path, frames, seconds = generate_item(
+                item, pipeline, out_dir / f"{item.name}{suffix}", defaults,
+                fps=fps, scale=scale, progress=progress,
+            )  # fmt: skip
         except Exception as error:  # one bad item must not stop the others
+            if stop_on_error:
+                raise
             failed.append(item.name)
             print(f"vstar-lite batch: item {item.name!r} failed: {error}", file=errors)
             continue
         written.append(path)
         print(f"[{slot.rank}/{slot.world_size}] {item.name}: {frames} frames in "
-              f"{result.seconds:.1f} s -> {path}", file=log)  # fmt: skip
+              f"{seconds:.1f} s -> {path}", file=log)  # fmt: skip
     return written, failed

@@ -7,6 +7,8 @@ whole tool; until they exist they say so and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import platform
 import sys
 from collections.abc import Sequence
@@ -42,8 +44,6 @@ def _train(args: argparse.Namespace) -> int:
 
     from vstar_lite.tiny.training import PRESETS, train
 
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
     preset = PRESETS[args.preset]
     overrides = {
         name: getattr(args, name)
@@ -73,22 +73,35 @@ def _train(args: argparse.Namespace) -> int:
         print(f"vstar-lite train: error: {error}", file=sys.stderr)
         return 2
     preset = dataclasses.replace(preset, autoencoder=autoencoder, denoiser=denoiser)
+    if args.threads is not None and args.threads < 1:
+        print(f"vstar-lite train: error: --threads must be >= 1, got {args.threads}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    if args.autoencoder is not None and not (Path(args.autoencoder) / "config.json").is_file():
+        print(f"vstar-lite train: error: --autoencoder {args.autoencoder!r} is not an "
+              "AutoencoderKL folder (no config.json)", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     print(f"training the tiny {denoiser.layout!r} model ({args.preset} preset) into {args.out}")
-    folder = train(
-        preset,
-        args.out,
-        autoencoder=args.autoencoder,
-        resume=not args.restart,
-        progress=not args.no_progress,
-        stop_after=args.stop_after,
-    )
+    try:
+        folder = train(
+            preset,
+            args.out,
+            autoencoder=args.autoencoder,
+            resume=not args.restart,
+            progress=not args.no_progress,
+            stop_after=args.stop_after,
+        )
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"vstar-lite train: error: {_one_line(error)}", file=sys.stderr)
+        return 2
     print(f"done: pipeline folder {folder}, curves in {args.out}/curves.csv")
     return 0
 
 
 def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
-    from vstar_lite.tiny.parts import LAYOUTS
-    from vstar_lite.tiny.training import PRESETS
+    from vstar_lite.tiny.recipes import LAYOUTS, PRESETS
 
     parser.add_argument(
         "--preset",
@@ -153,25 +166,94 @@ def _tar_setting(text: str) -> tuple[int, float]:
         ) from None
 
 
+MAX_SEED = 2**64 - 1  # what torch.Generator.manual_seed takes (the pipeline checks it too)
+
+
 def _check_sampling_flags(args: argparse.Namespace) -> None:
-    """Flag values the pipeline would reject, reported by their flag's name."""
+    """Flag values the pipeline would reject, reported by their flag's name before loading."""
 
     def check(flag: str, value: object, ok: bool, valid: str) -> None:
         if value is not None and not ok:
             raise ValueError(f"{flag} must be {valid}, got {value!r}")
 
-    check("--frames", args.frames, args.frames is None or args.frames >= 1, ">= 1")
+    def finite(value: float | None, low: float, high: float = math.inf) -> bool:
+        return value is None or (math.isfinite(value) and low <= value <= high)
+
+    check("--frames", args.frames, args.frames >= 1, ">= 1")
     check("--steps", args.steps, args.steps is None or 1 <= args.steps <= 1000, "in [1, 1000]")
-    check("--guidance", args.guidance, args.guidance is None or args.guidance >= 1,
-          ">= 1 (1 = no guidance)")  # fmt: skip
-    check("--seed", args.seed, args.seed is None or args.seed >= 0, ">= 0")
-    check("--tar-until", args.tar_until, args.tar_until is None or args.tar_until >= 0, ">= 0")
+    check("--guidance", args.guidance, finite(args.guidance, 1.0),
+          "a finite number >= 1 (1 = no guidance)")  # fmt: skip
+    check("--eta", args.eta, finite(args.eta, 0.0, 1.0), "a finite number in [0, 1]")
+    check("--seed", args.seed, 0 <= args.seed <= MAX_SEED, f"in [0, 2**64 - 1 = {MAX_SEED}]")
+    check("--tar-until", args.tar_until, args.tar_until is None or 0 <= args.tar_until <= 24,
+          "in [0, 24] (a step of a 25-step run; it scales with --steps)")  # fmt: skip
     check("--decode-chunk", args.decode_chunk, args.decode_chunk >= 1, ">= 1")
     check("--fps", args.fps, 0 < args.fps <= 50, "in (0, 50]")
     check("--scale", args.scale, args.scale is None or args.scale >= 1, ">= 1")
     for flag, value in (("--height", args.height), ("--width", args.width)):
         check(flag, value, value is None or value >= 1, ">= 1")
     check("--threads", args.threads, args.threads is None or args.threads >= 1, ">= 1")
+
+
+def _check_device(device: str | None) -> None:
+    """``--device cuda`` on a machine whose torch sees no CUDA device: say so before loading."""
+    if device is None:
+        return
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except RuntimeError:
+        raise ValueError(f"--device must be cpu, cuda or cuda:N, got {device!r}") from None
+    if kind == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"--device {device!r} asks for CUDA, but this torch ({torch.__version__}) finds no "
+            "CUDA device; use --device cpu"
+        )
+
+
+def _check_output_file(out: str) -> Path:
+    """``--out``: a .gif or .mp4 path in an existing, writable folder, not a folder itself."""
+    from vstar_lite.export import VIDEO_SUFFIXES, ffmpeg_path
+
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"--out {out!r} is a folder; give a file name such as {out}/video.gif")
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        raise ValueError(f"--out must end in .gif or .mp4, got {out!r}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"--out {out!r}: folder {str(folder)!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"--out {out!r}: folder {str(folder)!r} is not writable")
+    if path.suffix.lower() == ".mp4":
+        ffmpeg_path()  # fail before sampling, not after
+    return path
+
+
+def _check_output_dir(out_dir: str) -> Path:
+    """``--out-dir``: created now (before loading) and writable."""
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ValueError(f"--out-dir {out_dir!r} cannot be created: {error.strerror}") from None
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"--out-dir {out_dir!r} is not writable")
+    return folder
+
+
+def _one_line(error: BaseException) -> str:
+    """An exception as one line; the Hub's "see the stacktrace above" (none is printed here)
+    becomes what it means."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    hint = "see the stacktrace above"
+    if hint in text.lower():
+        text = text[: text.lower().index(hint)].rstrip(" ,;:-(") + (
+            ": no local copy was found and the Hugging Face Hub could not be reached "
+            "(offline?); download it once with a connection, or give a local folder"
+        )
+    return text
 
 
 def _load_pipeline(args: argparse.Namespace, device: str | None = None) -> object:
@@ -182,8 +264,10 @@ def _load_pipeline(args: argparse.Namespace, device: str | None = None) -> objec
         return VSTARPipeline.from_pretrained(
             args.model, dtype=args.dtype, device=args.device or device
         )
-    except (OSError, ImportError) as error:  # no weights offline, unknown id, missing package
-        raise ValueError(f"--model {args.model!r} could not be loaded: {error}") from None
+    except Exception as error:  # no weights offline, unknown id, broken folder, missing package
+        raise ValueError(
+            f"--model {args.model!r} could not be loaded: {_one_line(error)}"
+        ) from None
 
 
 def _gif_scale(args: argparse.Namespace, pipe: object) -> int:
@@ -195,55 +279,72 @@ def _tar_from_flags(args: argparse.Namespace) -> dict[str, float] | None:
     return {str(level): sigma for level, sigma in args.tar} if args.tar else None
 
 
-def _generate(args: argparse.Namespace) -> int:
+def _run_items(command: str, args: argparse.Namespace) -> int:
+    """``generate`` (a batch of one item) and ``batch``: check, load once, sample, write.
+
+    Every check that can fail runs before the model is loaded; any error is one line on stderr
+    and exit status 2. In a batch a failing item is reported and the others go on (status 1).
+    """
     import torch
 
-    from vstar_lite.batch import _tar_config
-    from vstar_lite.export import VIDEO_SUFFIXES, ffmpeg_path
-    from vstar_lite.vsp import load_synopses
+    from vstar_lite.batch import BatchItem, load_batch, process_slot, run_batch
+    from vstar_lite.export import check_export_memory, ffmpeg_path
 
-    if (args.prompt is None) == (args.synopsis is None):
-        print("vstar-lite generate: give a PROMPT or --synopsis NAME (not both)", file=sys.stderr)
-        return 2
     try:
         _check_sampling_flags(args)
-        if Path(args.out).suffix.lower() not in VIDEO_SUFFIXES:
-            raise ValueError(f"--out must end in .gif or .mp4, got {args.out!r}")
-        if Path(args.out).suffix.lower() == ".mp4":
-            ffmpeg_path()  # fail before sampling, not after
+        _check_device(args.device)
+        if command == "generate":
+            if (args.prompt is None) == (args.synopsis is None):
+                raise ValueError("give a PROMPT or --synopsis NAME (not both)")
+            out = _check_output_file(args.out)
+            items = [BatchItem(name=out.stem, prompt=args.prompt, synopsis=args.synopsis)]
+            out_dir, suffix = out.parent, out.suffix
+        else:
+            items = load_batch(args.file)
+            if args.format == "mp4":
+                ffmpeg_path()  # fail before sampling, not after
+            out_dir, suffix = _check_output_dir(args.out_dir), f".{args.format}"
+        slot = process_slot()
         if args.threads is not None:
             torch.set_num_threads(args.threads)
-        pipe = _load_pipeline(args)
-        synopsis = None
-        if args.synopsis is not None:
-            synopses = load_synopses()
-            if args.synopsis not in synopses:
-                tiny = pipe.is_tiny
-                names = sorted(name for name in synopses if name.startswith("tiny_") == tiny)
-                which = "the tiny model" if tiny else "pretrained models"
-                raise ValueError(
-                    f"--synopsis {args.synopsis!r} is not shipped; for {which}: {names}"
-                )
-            synopsis = synopses[args.synopsis]
-        result = pipe(
-            args.prompt,
-            synopsis,
-            num_frames=args.frames,
-            steps=args.steps,
-            guidance=args.guidance,
-            tar=_tar_config(_tar_from_flags(args), args.tar_until),
-            seed=args.seed,
-            height=args.height,
-            width=args.width,
-            decode_chunk=args.decode_chunk,
-            progress=not args.no_progress,
-        )
-        path = result.save(args.out, fps=args.fps, scale=_gif_scale(args, pipe))
-    except (ValueError, RuntimeError) as error:
-        print(f"vstar-lite generate: {error}", file=sys.stderr)
+        pipe = _load_pipeline(args, device=slot.device())
+        scale = _gif_scale(args, pipe)
+        for item in items:
+            frames = item.frames if item.frames is not None else args.frames
+            if isinstance(frames, int):
+                check_export_memory(frames, args.height or pipe.height,
+                                    args.width or pipe.width, scale)  # fmt: skip
+        mine = len(items[slot.rank :: slot.world_size])
+        if command == "batch":
+            print(f"[{slot.rank}/{slot.world_size}] {mine} of {len(items)} items ({slot.launcher})")
+        defaults = {
+            "frames": args.frames, "seed": args.seed, "steps": args.steps,
+            "guidance": args.guidance, "eta": args.eta, "tar": _tar_from_flags(args),
+            "tar_until": args.tar_until, "decode_chunk": args.decode_chunk,
+        }  # fmt: skip
+        written, failed = run_batch(
+            items, pipe, out_dir, slot=slot, defaults=defaults, suffix=suffix, fps=args.fps,
+            scale=scale, progress=not args.no_progress, stop_on_error=command == "generate",
+        )  # fmt: skip
+    except (ValueError, RuntimeError, OSError) as error:
+        print(f"vstar-lite {command}: {_one_line(error)}", file=sys.stderr)
         return 2
-    print(f"{args.frames} frames in {result.seconds:.1f} s -> {path}")
+    if command == "generate":
+        return 0
+    summary = f"[{slot.rank}/{slot.world_size}] {len(written)} of {mine} items written"
+    if failed:
+        print(f"vstar-lite batch: {summary}, {len(failed)} failed: {failed}", file=sys.stderr)
+        return 1
+    print(f"{summary} to {args.out_dir}")
     return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    return _run_items("generate", args)
+
+
+def _batch(args: argparse.Namespace) -> int:
+    return _run_items("batch", args)
 
 
 def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
@@ -256,9 +357,18 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         "zeroscope, animatediff), a Hub id or a folder",
     )
     parser.add_argument("--frames", type=int, default=16, help="number of frames (default 16)")
-    parser.add_argument("--steps", type=int, help="denoising steps (default 25)")
+    parser.add_argument("--steps", type=int, help="denoising steps (default: the model's, 25)")
     parser.add_argument(
-        "--guidance", type=float, help="guidance scale (default: tiny 4, presets 7.5-9)"
+        "--guidance",
+        type=float,
+        help="classifier-free guidance scale; 1 turns it off (default: the model's; tiny 4, "
+        "presets 7.5-9)",
+    )
+    parser.add_argument(
+        "--eta",
+        type=float,
+        default=0.0,
+        help="DDIM noise: 0 deterministic (default), 1 as in the VSTAR paper",
     )
     parser.add_argument(
         "--tar",
@@ -268,7 +378,11 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
         help="TAR sigma for a UNet level (repeatable), e.g. --tar 0=1 --tar 1=8",
     )
     parser.add_argument(
-        "--tar-until", type=int, default=13, help="last regularized step (default 13)"
+        "--tar-until",
+        type=int,
+        metavar="STEP",
+        help="last TAR step, counted on a 25-step run and scaled to --steps (default 13: the "
+        "first 56%% of sampling, as in the paper)",
     )
     parser.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     parser.add_argument("--height", type=int, help="frame height in pixels (default: the model's)")
@@ -301,62 +415,27 @@ def _add_generate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _batch(args: argparse.Namespace) -> int:
-    import torch
-
-    from vstar_lite.batch import load_batch, process_slot, run_batch
-    from vstar_lite.export import ffmpeg_path
-
-    try:
-        _check_sampling_flags(args)
-        items = load_batch(args.file)
-        if args.format == "mp4":
-            ffmpeg_path()  # fail before sampling, not after
-        slot = process_slot()
-        if args.threads is not None:
-            torch.set_num_threads(args.threads)
-        pipe = _load_pipeline(args, device=slot.device())
-    except (ValueError, RuntimeError) as error:
-        print(f"vstar-lite batch: {error}", file=sys.stderr)
-        return 2
-    mine = len(items[slot.rank :: slot.world_size])
-    print(f"[{slot.rank}/{slot.world_size}] {mine} of {len(items)} items ({slot.launcher})")
-    defaults = {
-        "frames": args.frames, "seed": args.seed, "steps": args.steps, "guidance": args.guidance,
-        "tar": _tar_from_flags(args), "tar_until": args.tar_until,
-        "decode_chunk": args.decode_chunk,
-    }  # fmt: skip
-    written, failed = run_batch(
-        items,
-        pipe,
-        args.out_dir,
-        slot=slot,
-        defaults=defaults,
-        suffix=f".{args.format}",
-        fps=args.fps,
-        scale=_gif_scale(args, pipe),
-        progress=not args.no_progress,
-    )
-    summary = f"[{slot.rank}/{slot.world_size}] {len(written)} of {mine} items written"
-    if failed:
-        print(f"vstar-lite batch: {summary}, {len(failed)} failed: {failed}", file=sys.stderr)
-        return 1
-    print(f"{summary} to {args.out_dir}")
-    return 0
-
-
 def _add_batch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "file",
         metavar="FILE.json",
-        help="a list of items [{name, prompt or synopsis, frames?, seed?, steps?, guidance?, "
-        "tar?, tar_until?}] or a synopses file like data/synopses.json",
+        help="a list of items or a synopses file like data/synopses.json (format below)",
     )
     parser.add_argument("--out-dir", default="videos", help="output folder (default videos)")
     parser.add_argument(
         "--format", choices=["gif", "mp4"], default="gif", help="output format (default gif)"
     )
     _add_sampling_arguments(parser)
+
+
+def _batch_format() -> str:
+    """The batch file format, from the docstring of :mod:`vstar_lite.batch` (read without
+    importing it, so that ``--help`` stays fast)."""
+    import ast
+
+    source = (Path(__file__).parent / "batch.py").read_text(encoding="utf-8")
+    text = ast.get_docstring(ast.parse(source)) or ""
+    return text.replace("``", "").replace("::", ":").split("\n", 1)[-1].strip()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -380,8 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
         "batch",
         help="generate videos for many prompts or synopses from a JSON file, on one process "
         "or several (accelerate launch)",
-        description="Items are split between processes (accelerate launch, torchrun or "
-        "RANK/WORLD_SIZE); one output per item; failed items are reported, the others kept.",
+        description="Generate one video per item of FILE.json, loading the model once.",
+        epilog=_batch_format(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_batch_arguments(batch)
     batch.set_defaults(run=_batch)

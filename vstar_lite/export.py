@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["VIDEO_SUFFIXES", "ffmpeg_path", "save_mp4", "save_video"]
+__all__ = ["VIDEO_SUFFIXES", "check_export_memory", "ffmpeg_path", "save_mp4", "save_video"]
 
 VIDEO_SUFFIXES = (".gif", ".mp4")
 
@@ -63,6 +63,16 @@ def save_mp4(frames: torch.Tensor | np.ndarray, path: str | Path, *, fps: float 
     return path
 
 
+def check_export_memory(num_frames: int, height: int, width: int, scale: int) -> None:
+    """Refuse, before sampling, an export whose enlarged frames cannot fit in memory: the frames
+    are held about three times at once (the enlarged copy, the encoder's images, the file)."""
+    from vstar_lite.memory import check_fits
+
+    needed = 3 * num_frames * (height * scale) * (width * scale) * 3
+    check_fits(needed, "cpu", f"writing {num_frames} frames of {height} x {width} enlarged "
+               f"{scale} times", "lower the scale (--scale) or the number of frames")  # fmt: skip
+
+
 def save_video(
     frames: torch.Tensor | np.ndarray, path: str | Path, *, fps: float = 8.0, scale: int = 1
 ) -> Path:
@@ -79,6 +89,7 @@ def save_video(
     if not isinstance(scale, int) or scale < 1:
         raise ValueError(f"scale must be an int >= 1, got {scale!r}")
     array = _frames(frames)
+    check_export_memory(array.shape[0], array.shape[1], array.shape[2], scale)
     if suffix == ".gif":
         video = np.ascontiguousarray(array.transpose(3, 0, 1, 2))  # "3 f h w" for save_gif
         return save_gif(video, path, fps=fps, scale=scale)

@@ -43,6 +43,7 @@ from einops import rearrange
 from tqdm.auto import tqdm
 
 from vstar_lite.diffusers_hooks import check_tar, enable_vstar
+from vstar_lite.memory import check_fits
 from vstar_lite.processors import AttentionCapture
 from vstar_lite.tar import TARConfig
 from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
@@ -198,6 +199,10 @@ def _check_number(name: str, value: Any, low: float, high: float | None = None) 
 
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes a 64-bit unsigned seed
+# Peak memory of one denoising step, in units of one full-resolution activation of the UNet's
+# first level (rows x frames x channels x latent pixels): 39-41 measured on the tiny model at
+# 16-1024 frames and 32-128 pixels (peak resident memory), rounded up.
+ACTIVATIONS_AT_PEAK = 40
 
 
 def _check_prompts(prompt: Any) -> list[str]:
@@ -450,8 +455,21 @@ class VSTARPipeline:
         frame_embeddings = torch.stack(per_video)  # "b F L D"
         return frame_embeddings[:, 0], frame_embeddings
 
-    @staticmethod
-    def _resolve_synopses(synopsis: Any) -> list[Synopsis]:
+    def estimate_memory(
+        self, num_frames: int, height: int, width: int, videos: int = 1, guidance: bool = True
+    ) -> int:
+        """A floor, in bytes, on the memory that sampling this request needs beyond the weights:
+        the UNet's activations at its peak (``ACTIVATIONS_AT_PEAK`` full-resolution activations,
+        measured) and the decoded float32 video."""
+        rows = videos * (2 if guidance else 1)
+        latent_pixels = (height // self.vae_scale_factor) * (width // self.vae_scale_factor)
+        channels = self.unet.config.block_out_channels[0]
+        element = torch.finfo(self.dtype).bits // 8
+        activation = rows * num_frames * channels * latent_pixels * element
+        video = videos * num_frames * 3 * height * width * 4
+        return ACTIVATIONS_AT_PEAK * activation + 2 * video
+
+    def _resolve_synopses(self, synopsis: Any) -> list[Synopsis]:
         """Synopses and shipped names -> ``Synopsis`` objects, all checked before any encoding."""
         if isinstance(synopsis, (Synopsis, str)):
             entries = [synopsis]
@@ -466,10 +484,10 @@ class VSTARPipeline:
         resolved = []
         for entry in entries:
             if isinstance(entry, str):
-                if entry not in shipped:
-                    raise ValueError(
-                        f"synopsis {entry!r} is not shipped; shipped: {sorted(shipped)}"
-                    )
+                if entry not in shipped:  # list the ones this model can draw
+                    names = sorted(n for n in shipped if n.startswith("tiny_") == self.tiny)
+                    which = "the tiny model" if self.tiny else "pretrained models"
+                    raise ValueError(f"synopsis {entry!r} is not shipped; for {which}: {names}")
                 entry = shipped[entry]
             if not isinstance(entry, Synopsis):
                 raise ValueError(f"synopsis must be a Synopsis or a shipped name, got {entry!r}")
@@ -538,6 +556,18 @@ class VSTARPipeline:
                 raise ValueError(
                     f"{label} must be a positive multiple of {self.vae_scale_factor}, got {size!r}"
                 )
+        videos = (
+            len(_check_prompts(prompt))
+            if prompt is not None
+            else len(self._resolve_synopses(synopsis))
+        )
+        check_fits(
+            self.estimate_memory(num_frames, height, width, videos, guidance > 1.0),
+            self.device,
+            f"{videos} video(s) of {num_frames} frames at {height} x {width}",
+            "lower num_frames (--frames), height and width (--height, --width) or the number "
+            "of prompts",
+        )
         started = time.perf_counter()
         cond, frame_embeddings = self._conditioning(prompt, synopsis, num_frames)
         videos = cond.shape[0]

@@ -157,13 +157,26 @@ class Synopsis:
 
     @classmethod
     def from_dict(cls, data: dict) -> Synopsis:
+        """From ``{"prompt": str, "sub_prompts": [str, ...], "keyframes": [int, ...]?}``; a
+        missing field or a value of the wrong type is a ``ValueError`` that names it."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a synopsis must be an object, got {data!r}")
         unknown = set(data) - {"prompt", "sub_prompts", "keyframes"}
         if unknown:
             raise ValueError(f"unknown synopsis fields {sorted(unknown)}")
-        keyframes = data.get("keyframes")
-        return cls(
-            data["prompt"], tuple(data["sub_prompts"]), tuple(keyframes) if keyframes else None
-        )
+        missing = [name for name in ("prompt", "sub_prompts") if name not in data]
+        if missing:
+            raise ValueError(f"synopsis is missing {missing}")
+        subs, keyframes = data["sub_prompts"], data.get("keyframes")
+        if not isinstance(subs, (list, tuple)):
+            raise ValueError(f"sub_prompts must be a list of strings, got {subs!r}")
+        if keyframes is not None and not isinstance(keyframes, (list, tuple)):
+            raise ValueError(f"keyframes must be a list of ints, got {keyframes!r}")
+        if keyframes is not None and not all(
+            isinstance(k, int) and not isinstance(k, bool) for k in keyframes
+        ):
+            raise ValueError(f"keyframes must be a list of ints, got {keyframes!r}")
+        return cls(data["prompt"], tuple(subs), tuple(keyframes) if keyframes else None)
 
 
 def load_synopses(path: str | Path | None = None) -> dict[str, Synopsis]:

@@ -35,6 +35,7 @@ import torch
 from diffusers import AutoencoderKL, DDIMScheduler, UNet3DConditionModel
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
+from vstar_lite.tiny.recipes import LAYOUTS, PREDICTION_TYPES
 from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, IMAGE_SIZE, SHAPES
 
 __all__ = [
@@ -63,8 +64,6 @@ MAX_TOKENS = 16  # start + 9 caption words + end, padded
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
 LATENT_CHANNELS = 8
 TEXT_DIM = 64
-PREDICTION_TYPES = ("sample", "v_prediction", "epsilon")  # the network outputs x0, v or noise
-LAYOUTS = ("modelscope", "scvideo")
 LAYOUT_FILE = "vstar_lite.json"  # what diffusers' configs cannot say: layout, sampling settings
 SAMPLING = {"guidance": 4.0, "steps": 25}  # the tiny model's sampling settings (DDIM, eta 0)
 

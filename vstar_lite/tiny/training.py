@@ -26,8 +26,8 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,8 +38,6 @@ from tqdm.auto import tqdm
 
 from vstar_lite.tiny.parts import (
     LAYOUT_FILE,
-    LAYOUTS,
-    PREDICTION_TYPES,
     SAMPLING,
     apply_layout,
     build_autoencoder,
@@ -49,10 +47,18 @@ from vstar_lite.tiny.parts import (
     build_unet,
     no_dropout,
 )
+from vstar_lite.tiny.recipes import (
+    PRESETS,
+    SHIPPED_DENOISER,
+    AutoencoderConfig,
+    DenoiserConfig,
+    Preset,
+)
 from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, SHAPES, caption, sample_clips
 
 __all__ = [
     "PRESETS",
+    "SHIPPED_DENOISER",
     "AutoencoderConfig",
     "DenoiserConfig",
     "LatentPool",
@@ -72,112 +78,6 @@ __all__ = [
 ]
 
 CURVE_COLUMNS = ("step", "loss", "lr", "seconds")  # the loss curve: checkpoint and curves.csv
-
-
-def _check_positive_ints(config: object, names: Sequence[str]) -> None:
-    for name in names:
-        value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-
-
-def _check_numbers(config: object, ranges: dict[str, tuple[float, float]]) -> None:
-    """Each named field is a number in its closed range ``[low, high]`` (NaN is not)."""
-    for name, (low, high) in ranges.items():
-        value = getattr(config, name)
-        if not (isinstance(value, (int, float)) and low <= value <= high):
-            raise ValueError(f"{name} must be a number in [{low:g}, {high:g}], got {value!r}")
-
-
-def _check_common(config: object) -> None:
-    _check_positive_ints(config, ("steps", "log_every", "checkpoint_every"))
-    lr, ema = getattr(config, "lr"), getattr(config, "ema")
-    if not (isinstance(lr, (int, float)) and 0 < lr < 1):
-        raise ValueError(f"lr must be in (0, 1), got {lr!r}")
-    if not (isinstance(ema, (int, float)) and 0 <= ema < 1):
-        raise ValueError(f"ema must be in [0, 1) (0 turns it off), got {ema!r}")
-    warmup = getattr(config, "warmup")
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
-        raise ValueError(f"warmup must be an int >= 0, got {warmup!r}")
-
-
-@dataclass(frozen=True)
-class AutoencoderConfig:
-    """Stage 1: ``clips x frames_per_clip`` frames per step; loss L1 + MSE (weighted by
-    :func:`shape_weight`) + ``kl_weight`` x KL. ``latent_noise``: the decoder learns from
-    latents with Gaussian noise added, of a standard deviation drawn per frame from
-    ``[0, latent_noise]`` times that of the batch's latents, so that the small errors a
-    denoiser leaves do not change what the decoded frame shows."""
-
-    steps: int = 1500
-    clips: int = 8
-    frames_per_clip: int = 4
-    lr: float = 1e-3
-    warmup: int = 50
-    kl_weight: float = 1e-6
-    shape_weight: float = 10.0
-    latent_noise: float = 0.0
-    ema: float = 0.999
-    seed: int = 0
-    log_every: int = 25
-    checkpoint_every: int = 250
-
-    def __post_init__(self) -> None:
-        _check_common(self)
-        _check_positive_ints(self, ("clips", "frames_per_clip"))
-        if not 0 <= self.kl_weight < 1:
-            raise ValueError(f"kl_weight must be in [0, 1), got {self.kl_weight!r}")
-        if not 0 <= self.shape_weight <= 1000:
-            raise ValueError(f"shape_weight must be in [0, 1000], got {self.shape_weight!r}")
-        _check_numbers(self, {"latent_noise": (0, 2)})
-
-
-@dataclass(frozen=True)
-class DenoiserConfig:
-    """Stage 2: the UNet (``layout``, ``width``) and the text encoder, ``batch`` clips of
-    ``frames`` frames per step, drawn from a pool of ``latent_pool`` clips encoded once
-    (``0``: fresh clips, encoded at every step)."""
-
-    layout: str = "modelscope"
-    prediction_type: str = "sample"
-    width: tuple[int, int] = (32, 64)
-    steps: int = 3000
-    batch: int = 8
-    frames: int = 16
-    lr: float = 1e-3
-    warmup: int = 100
-    grad_clip: float = 1.0
-    caption_dropout: float = 0.1
-    ema: float = 0.999
-    latent_pool: int = 4096
-    text_lr: float = 1.0
-    text_pretrain: int = 0
-    object_weight: float = 0.0
-    snr_gamma: float = 0.0
-    seed: int = 0
-    log_every: int = 25
-    checkpoint_every: int = 250
-
-    def __post_init__(self) -> None:
-        _check_common(self)
-        _check_positive_ints(self, ("batch", "frames"))
-        if not (isinstance(self.latent_pool, int) and 0 <= self.latent_pool <= 65536):
-            raise ValueError(f"latent_pool must be an int in [0, 65536], got {self.latent_pool!r}")
-        if self.layout not in LAYOUTS:
-            raise ValueError(f"layout must be one of {LAYOUTS}, got {self.layout!r}")
-        if self.prediction_type not in PREDICTION_TYPES:
-            raise ValueError(
-                f"prediction_type must be one of {PREDICTION_TYPES}, got {self.prediction_type!r}"
-            )
-        _check_numbers(self, {"text_lr": (0, 10), "object_weight": (0, 100), "snr_gamma": (0, 100)})
-        if not (isinstance(self.text_pretrain, int) and 0 <= self.text_pretrain <= 10000):
-            raise ValueError(
-                f"text_pretrain must be an int in [0, 10000], got {self.text_pretrain!r}"
-            )
-        if not 0 <= self.caption_dropout < 1:
-            raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
-        if len(self.width) != 2 or any(w % 16 or w < 16 for w in self.width):
-            raise ValueError(f"width must be two multiples of 16, got {self.width!r}")
 
 
 def learning_rate(config: object, step: int) -> float:
@@ -641,35 +541,6 @@ def save_pipeline(
     settings = {"layout": layout, **SAMPLING}
     (folder / LAYOUT_FILE).write_text(json.dumps(settings, indent=2) + "\n")
     return folder
-
-
-# ------------------------------------------------------------------------------ both stages
-@dataclass(frozen=True)
-class Preset:
-    """A training recipe: stage 1 (``None``: reuse the shipped autoencoder) and stage 2."""
-
-    autoencoder: AutoencoderConfig | None
-    denoiser: DenoiserConfig
-    about: str
-
-
-# The shipped recipe's stage 2: the text encoder learns every caption word first (stage 0,
-# seconds) and then stays frozen, as ModelScope's pretrained OpenCLIP encoder does
-# (data/tiny_model/recipe_ab.md measured why).
-SHIPPED_DENOISER = DenoiserConfig(steps=600, text_pretrain=300, text_lr=0.0)
-PRESETS: dict[str, Preset] = {
-    "quick": Preset(
-        None,
-        SHIPPED_DENOISER,
-        "stage 2 only (text encoder, then the UNet) on the shipped autoencoder, as the shipped "
-        "weights were trained: about 15 minutes on 2 CPU cores",
-    ),  # fmt: skip
-    "shipped": Preset(
-        AutoencoderConfig(),
-        SHIPPED_DENOISER,
-        "both stages, as the shipped weights were trained: about 35 minutes on 2 CPU cores",
-    ),  # fmt: skip
-}
 
 
 def shipped_autoencoder() -> Path:
