@@ -4,7 +4,7 @@ import re
 
 import pytest
 import torch
-from vstar_lite.bench import MODELSCOPE_UNET3D, UNET3D_HEADER, unet3d_table
+from vstar_lite.bench.unet3d import MODELSCOPE_UNET3D, UNET3D_HEADER, unet3d_table
 from vstar_lite.cli import main
 
 NUMBER = r"\d+\.\d"
@@ -35,13 +35,49 @@ def test_small_unet3d_bench_prints_a_row_per_frame_count(capsys):
         assert cells[6:] == ["-", "-", "-"]  # no CUDA memory figures on a CPU
 
 
-def test_small_unet3d_table_rows_hold_both_conditions():
+def test_small_unet3d_table_times_the_baseline_plain_and_vstar_with_tar_on(monkeypatch):
+    """What the two columns measure: the baseline with the UNet's own processors, VSTAR with TAR
+    regularizing every temporal layer it names; the UNet is left as it was."""
+    from diffusers import UNet3DConditionModel
+    from vstar_lite.processors import FrameTextProcessor, TemporalProcessor
+
+    calls = {"tar": 0, "text": 0}
+    regularizing, context = TemporalProcessor.regularizing, FrameTextProcessor.context
+
+    def count_tar(self):
+        on = regularizing(self)
+        calls["tar"] += on
+        return on
+
+    def count_text(self, states):
+        calls["text"] += 1
+        return context(self, states)
+
+    monkeypatch.setattr(TemporalProcessor, "regularizing", count_tar)
+    monkeypatch.setattr(FrameTextProcessor, "context", count_text)
+    built = []
+    init = UNet3DConditionModel.__init__
+
+    def keep(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        built.append(self)
+
+    monkeypatch.setattr(UNet3DConditionModel, "__init__", keep)
     rows = unet3d_table([2], (8, 8), repeats=1, small=True, device="cpu")
-    assert [row["frames"] for row in rows] == [2]
-    row = rows[0]
-    assert not row["oom"]
-    for name in ("baseline", "vstar"):
-        assert row[name]["ms"] > 0 and row[name]["peak_gib"] is None
+    assert [row["frames"] for row in rows] == [2] and not rows[0]["oom"]
+    (unet,) = built
+    from vstar_lite.bench.unet3d import UNET3D_TAR
+    from vstar_lite.diffusers_hooks import find_cross_attentions, find_temporal_attentions
+
+    named = [layer for layer in find_temporal_attentions(unet)
+             if layer.level in UNET3D_TAR and not layer.input_block]  # fmt: skip
+    # TAR and the per-frame text in every one of VSTAR's 3 calls (2 warm-ups + 1 timed)
+    assert len(named) > 0 and calls["tar"] == 3 * len(named)
+    assert calls["text"] == 3 * len(find_cross_attentions(unet))
+    assert not any(
+        isinstance(p, (TemporalProcessor, FrameTextProcessor))
+        for p in unet.attn_processors.values()
+    )
 
 
 def test_unet3d_bench_refuses_without_a_gpu_unless_small(monkeypatch, capsys):

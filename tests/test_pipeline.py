@@ -325,9 +325,62 @@ def test_scvideo_loads_its_folder_with_the_sparse_causal_layout_once_shipped(tmp
     assert video.shape == (1, 3, 3, 32, 32)
 
 
-def test_presets_name_a_modelscope_and_an_animatediff_model():
-    assert PRESETS["modelscope"].model_id == "ali-vilab/text-to-video-ms-1.7b"
-    assert PRESETS["animatediff"].motion_adapter == "guoyww/animatediff-motion-adapter-v1-5-2"
+@pytest.fixture
+def recorded_loads(pipe, monkeypatch):
+    """diffusers' loaders replaced by recorders that hand back the tiny test parts."""
+    import types
+
+    import diffusers
+
+    calls = []
+    names = ("tokenizer", "text_encoder", "unet", "vae", "scheduler")
+    parts = types.SimpleNamespace(**{name: getattr(pipe, name) for name in names})
+
+    def recorder(kind, result):
+        def load(model_id, **kwargs):
+            calls.append((kind, model_id, kwargs))
+            return result
+
+        return load
+
+    monkeypatch.setattr(diffusers.DiffusionPipeline, "from_pretrained",
+                        recorder("pipeline", parts))  # fmt: skip
+    monkeypatch.setattr(diffusers.AnimateDiffPipeline, "from_pretrained",
+                        recorder("animatediff", parts))  # fmt: skip
+    monkeypatch.setattr(diffusers.MotionAdapter, "from_pretrained",
+                        recorder("adapter", "the adapter"))  # fmt: skip
+    return calls
+
+
+def test_presets_load_their_models_safely_with_their_sampling_settings(recorded_loads):
+    loaded = VSTARPipeline.from_pretrained("modelscope", dtype="float16", device="cpu")
+    ((kind, model_id, kwargs),) = recorded_loads
+    assert (kind, model_id) == ("pipeline", PRESETS["modelscope"].model_id)
+    assert kwargs["variant"] == "fp16" and kwargs["use_safetensors"] is True
+    assert torch.float16 in kwargs.values()
+    assert type(loaded.scheduler).__name__ == "DDIMScheduler"
+    assert (loaded.default_guidance, loaded.default_steps, loaded.height) == (9.0, 25, 256)
+
+    recorded_loads.clear()
+    loaded = VSTARPipeline.from_pretrained("animatediff", device="cpu", use_safetensors=False)
+    (adapter, base) = recorded_loads
+    preset = PRESETS["animatediff"]
+    assert adapter[:2] == ("adapter", preset.motion_adapter)
+    assert adapter[2]["use_safetensors"] is False  # the user's choice reaches both loaders
+    assert base[:2] == ("animatediff", preset.model_id)
+    assert base[2]["motion_adapter"] == "the adapter" and base[2]["use_safetensors"] is False
+    config = loaded.scheduler.config
+    assert {key: config[key] for key in preset.scheduler} == preset.scheduler
+    assert (loaded.default_guidance, loaded.height, loaded.width) == (7.5, 512, 512)
+
+
+def test_a_local_folder_loads_offline_from_safetensors_only(recorded_loads, tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    VSTARPipeline.from_pretrained(folder, device="cpu")
+    ((_, model_id, kwargs),) = recorded_loads
+    assert model_id == str(folder)
+    assert kwargs["local_files_only"] is True and kwargs["use_safetensors"] is True
 
 
 # ---------------------------------------------------------------------------------- export

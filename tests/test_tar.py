@@ -170,7 +170,7 @@ def test_tar_config_levels_widths_steps_and_errors():
 
 
 def test_bench_reference_is_tar():
-    from vstar_lite.bench import reference_tar
+    from vstar_lite.bench.attention import reference_tar
 
     q, k, v = (torch.randn(6, 20, 4, generator=torch.Generator().manual_seed(s)) for s in range(3))
     torch.testing.assert_close(reference_tar(q, k, v, 2.0), tar_attention(q, k, v, 2.0))
