@@ -84,7 +84,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from vstar_lite import VSTARPipeline
-from vstar_lite.diffusers_hooks import TemporalProcessor, enable_vstar, find_temporal_attentions
+from vstar_lite.diffusers_hooks import enable_vstar, find_temporal_attentions
+from vstar_lite.processors import TemporalProcessor
 from vstar_lite.tar import (
     DEFAULT_CHUNK_BYTES,
     TARConfig,
@@ -178,7 +179,8 @@ plt.show()
 #   A = \operatorname{softmax}_j(S'), \qquad \text{output} = A\,v ,$$
 #
 # where `m_i` is the largest logit in row `i` (the query frame), `R` the matrix of section 1 and
-# `lambda` a strength, called `scale` in the library, that is 1.0 in every published setting. So
+# `lambda` a strength, called `strength` in the library (not `scale`: diffusers' attention layers
+# already use that name for `1/sqrt(d)`), that is 1.0 in every published setting. So
 # row `i` gets a bump shaped like row `i` of `R` (centred on frame `i`), as tall as its own
 # largest logit. Why scale by `m_i` rather than add a fixed bump? Attention logits have no fixed
 # size: they differ between layers, heads and denoising steps, and a bump of fixed height would be
@@ -219,7 +221,7 @@ show("softmax(S'), after", S_reg.softmax(dim=-1))
 # overrule what the logits say. The library computes the same thing in one call:
 
 # %%
-probs = regularized_attention_probs(S, sigma=1.0, scale=1.0)
+probs = regularized_attention_probs(S, sigma=1.0, strength=1.0)
 torch.testing.assert_close(probs, S_reg.softmax(dim=-1))
 print("regularized_attention_probs(S, sigma=1.0) matches the hand computation")
 
@@ -767,9 +769,11 @@ for label, by_width in PUBLISHED:
 #
 # The other settings are fixed in every experiment:
 #
-# - `scale` (lambda) = 1.0;
+# - `strength` (lambda) = 1.0;
 # - **steps 0-13 of 25** DDIM steps (0 = noisiest): `until_step = 13` is the last regularized
-#   step, so 14 of 25 steps are regularized; the last 11, which refine detail, are left alone;
+#   step, so 14 of 25 steps are regularized; the last 11, which refine detail, are left alone.
+#   `reference_steps = 25` says what the 13 is counted on: at 50 steps the same first 56% is steps
+#   0-27 (`describe` prints it), so changing the step count does not silently halve TAR's share;
 # - **both** temporal attentions of every temporal block (down, middle and up), but not the lone
 #   temporal attention block that some UNets place before the first down block
 #   (`transformer_in` in diffusers; `include_input_block`);
@@ -780,19 +784,22 @@ for label, by_width in PUBLISHED:
 # regularizes and the layers `enable_vstar` puts TAR on:
 
 # %%
-config = TARConfig.from_widths({8: 1.0, 4: 8.0}, latent_width=8)  # scale 1.0, until_step 13
-print(f"sigmas by level {config.sigmas}, scale {config.scale:g}, until_step {config.until_step}")
+config = TARConfig.from_widths({8: 1.0, 4: 8.0}, latent_width=8)  # strength 1, steps 0-13 of 25
+print(f"sigmas by level {config.sigmas}, strength {config.strength:g}, "
+      f"until_step {config.until_step} of {config.reference_steps}")  # fmt: skip
+print(config.describe(25), "|", config.describe(50))
 print("regularized steps:", "".join("x" if config.active(step) else "." for step in range(25)),
       f"({sum(config.active(step) for step in range(25))} of 25)")  # fmt: skip
-with enable_vstar(pipe.unet, tar=config) as handle:
+with enable_vstar(pipe.unet, tar=config, num_steps=25) as handle:
     regularized = {layer.name for layer in handle.layers}
 for layer in LAYERS:
     what = f"sigma {config.sigma_for(layer.level):g}" if layer.name in regularized else "no TAR"
     print(f"  {short(layer.name):<38} level {layer.level}: {what}")
 
 # %% [markdown]
-# The step limit in action. The hook inside `enable_vstar` counts denoising steps from the
-# timesteps the UNet receives (notebook 06), so a loop over the 25 timesteps, with real clips
+# The step limit in action. A pipeline tells the hook the step it is on (`handle.set_step`, as
+# `VSTARPipeline` does); left alone, as here, the hook counts denoising steps from the timesteps
+# the UNet receives (notebook 06), so a loop over the 25 timesteps, with real clips
 # noised to each, sees TAR switch off after step 13. Two of the clips, level-0 diagonalness per
 # step, without and with the config above:
 
@@ -803,7 +810,7 @@ def maps_per_step(tar: TARConfig | None, count: int = 2) -> dict[tuple[int, int]
     """{(level, step): "f f"} of `count` real 16-frame clips, noised to every step's timestep."""
     x0 = encode_videos(pipe.vae, clips[16][:count])  # "b 8 f 8 8"
     generator = torch.Generator().manual_seed(SEED)
-    with enable_vstar(pipe.unet, tar=tar, capture=True) as handle:
+    with enable_vstar(pipe.unet, tar=tar, capture=True, num_steps=25) as handle:
         for t in scheduler.timesteps:  # decreasing: the hook counts steps 0, 1, ..., 24
             noise = torch.randn(x0.shape, generator=generator)
             pipe.unet(scheduler.add_noise(x0, noise, t), t, encoder_hidden_states=context[:count])
@@ -898,23 +905,23 @@ for name, run in runs.items():
 #
 # ## Exercise: the regularized logits
 #
-# Write `my_tar_logits(logits, sigma, scale)` for logits of any shape `"... f f"`: build `R` from
+# Write `my_tar_logits(logits, sigma, strength)` for logits of any shape `"... f f"`: build `R` from
 # its formula yourself (do not call `gaussian_toeplitz`), take each row's maximum, and return
-# `S + scale * m_i * R`. The check compares the softmax of your logits with the library's
+# `S + strength * m_i * R`. The check compares the softmax of your logits with the library's
 # `regularized_attention_probs` for `sigma = 2` on the 4-frame examples of sections 2 and 3 and on
 # every cached layer of the tiny pipeline (16 and 64 frames), and your logits themselves on a case
 # you can verify by hand.
 
 
 # %%
-def my_tar_logits(logits: torch.Tensor, sigma: float, scale: float = 1.0) -> torch.Tensor:
-    """TAR's regularized logits S + scale * rowmax(S) * R for S: "... f f"."""
+def my_tar_logits(logits: torch.Tensor, sigma: float, strength: float = 1.0) -> torch.Tensor:
+    """TAR's regularized logits S + strength * rowmax(S) * R for S: "... f f"."""
     # BEGIN SOLUTION
     f = logits.shape[-1]
     index = torch.arange(f, dtype=logits.dtype, device=logits.device)
     R = torch.exp(-((index[:, None] - index[None, :]) ** 2) / (2 * sigma**2))  # "f f"
     row_max = logits.amax(dim=-1, keepdim=True)  # "... f 1"
-    return logits + scale * row_max * R
+    return logits + strength * row_max * R
     # END SOLUTION
 
 
@@ -922,14 +929,15 @@ def my_tar_logits(logits: torch.Tensor, sigma: float, scale: float = 1.0) -> tor
 by_hand = my_tar_logits(torch.tensor([[2.0, 0.0], [-1.0, -3.0]]), sigma=1.0)
 expected = torch.tensor([[4.0, 2.0 * math.exp(-0.5)], [-1.0 - math.exp(-0.5), -4.0]])
 torch.testing.assert_close(by_hand, expected, msg="2 x 2 by hand: m = (2, -1), R_01 = exp(-1/2)")
-torch.testing.assert_close(my_tar_logits(S, 1.0, scale=0.0), S, msg="scale 0 must change nothing")
+torch.testing.assert_close(my_tar_logits(S, 1.0, strength=0.0), S,
+                           msg="strength 0 must change nothing")  # fmt: skip
 count = 0
 cases = [S, S_neg] + [lg for c in logits_by_frames.values() for _, lg in c.values()]
 for logits in cases:
     mine = my_tar_logits(logits, sigma=2.0).softmax(dim=-1)
     torch.testing.assert_close(mine, regularized_attention_probs(logits, sigma=2.0))
     count += 1
-print(f"exercise passed: by hand, scale 0, and {count} logit tensors agree with the library")
+print(f"exercise passed: by hand, strength 0, and {count} logit tensors agree with the library")
 
 # %% [markdown]
 # ## Exercise: predict, then check
@@ -948,7 +956,7 @@ print(f"exercise passed: by hand, scale 0, and {count} logit tensors agree with 
 #    against with TAR (sigma 1);
 # 6. `"all logits 0.5"`: the diagonalness of a 16-frame map whose logits are all 0.5, without
 #    TAR against with TAR (sigma 1);
-# 7. `"scale doubled"`: `p_00` of `S` (row maximum 2) with TAR at sigma 1, scale 1 against 2.
+# 7. `"strength doubled"`: `p_00` of `S` (row maximum 2) with TAR at sigma 1, strength 1 against 2.
 #
 # Items 5 and 6 are the uniform attention of a model that has lost its band, in the purest form.
 # Fill in `predict()`; the check computes every pair ("same" means a change under 1e-6) and
@@ -966,7 +974,7 @@ def predict() -> dict[str, str]:
         "negative row, sigma halved": "down",
         "all logits 0": "same",
         "all logits 0.5": "up",
-        "scale doubled": "up",
+        "strength doubled": "up",
     }
     # END SOLUTION
 
@@ -986,8 +994,8 @@ items = {  # name -> (number before, number after)
                      mean_diagonal_probability(regularized_attention_probs(zeros, 1.0))),
     "all logits 0.5": (diagonalness(halves.softmax(dim=-1)),
                        diagonalness(regularized_attention_probs(halves, 1.0))),
-    "scale doubled": (regularized_attention_probs(S, 1.0, scale=1.0)[0, 0],
-                      regularized_attention_probs(S, 1.0, scale=2.0)[0, 0]),
+    "strength doubled": (regularized_attention_probs(S, 1.0, strength=1.0)[0, 0],
+                         regularized_attention_probs(S, 1.0, strength=2.0)[0, 0]),
 }  # fmt: skip
 check_predictions(items, predict(), digits=3)
 print("exercise passed: all seven predictions agree with the numbers")

@@ -370,7 +370,11 @@ def test_train_command_selects_the_layout(tmp_path):
 def test_sampling_benchmark_prints_a_row_per_frame_count():
     result = run_cli("bench", "--sampling", "--frames", "2", "3", "--repeats", "1")
     assert result.returncode == 0, result.stderr
-    rows = [line.split() for line in result.stdout.splitlines()[3:]]
+    lines = result.stdout.splitlines()
+    # it says what it is about to do before any timed run
+    assert lines[0].startswith("timing 8 videos (2 settings x 2 frame counts x 1 repeats + 1 warm")
+    assert re.search(r"about \d+ s at most$", lines[0])
+    rows = [line.split() for line in lines[4:]]
     assert [row[0] for row in rows] == ["2", "3"] and all(len(row) == 7 for row in rows)
 
 

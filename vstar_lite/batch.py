@@ -207,7 +207,7 @@ def generate_item(
         num_frames=frames,
         steps=_setting(item, defaults, "steps"),
         guidance=_setting(item, defaults, "guidance"),
-        eta=_setting(item, defaults, "eta") or 0.0,
+        eta=_setting(item, defaults, "eta"),
         seed=_setting(item, defaults, "seed"),
         tar=tar_config(tar_value, _setting(item, defaults, "tar_until")),
         decode_chunk=defaults.get("decode_chunk", 8),

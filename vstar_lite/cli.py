@@ -367,8 +367,8 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--eta",
         type=float,
-        default=0.0,
-        help="DDIM noise: 0 deterministic (default), 1 as in the VSTAR paper",
+        help="DDIM noise in [0, 1]: 0 deterministic, 1 as in the VSTAR paper (default: the "
+        "model's; tiny 0, modelscope and zeroscope 1, animatediff 0)",
     )
     parser.add_argument(
         "--tar",

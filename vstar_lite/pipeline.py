@@ -77,15 +77,29 @@ class Preset:
     width: int = 256
     guidance: float = 9.0
     steps: int = 25
+    eta: float = 1.0  # DDIM's noise: 1.0 as in the VSTAR paper, 0.0 deterministic
+    why: str = ""  # where these settings come from
 
 
+VSTAR_SAMPLING = (
+    "DDIM, 25 steps, eta 1.0 as the VSTAR paper samples (TAR then covers steps 0-13, the first 56%)"
+)
 # Written against diffusers 0.42.1 (text-to-video pipelines now live in diffusers' deprecated/,
 # but DiffusionPipeline.from_pretrained still loads them). Not downloaded by the CPU tests.
 PRESETS: dict[str, Preset] = {
     # ModelScope text-to-video 1.7B (UNet3DConditionModel), 256 x 256
-    "modelscope": Preset("ali-vilab/text-to-video-ms-1.7b", variant="fp16"),
+    "modelscope": Preset(
+        "ali-vilab/text-to-video-ms-1.7b",
+        variant="fp16",
+        why=f"guidance 9, the model's own default in diffusers; {VSTAR_SAMPLING}",
+    ),
     # Zeroscope v2 576w: ModelScope architecture fine-tuned at 576 x 320
-    "zeroscope": Preset("cerspense/zeroscope_v2_576w", height=320, width=576),
+    "zeroscope": Preset(
+        "cerspense/zeroscope_v2_576w",
+        height=320,
+        width=576,
+        why=f"576 x 320, the size it was fine-tuned at; guidance 9 as ModelScope; {VSTAR_SAMPLING}",
+    ),
     # AnimateDiff v1.5.2 motion modules on an SD 1.5 fine-tune (UNetMotionModel), 512 x 512,
     # with the DDIM settings of diffusers' AnimateDiff documentation
     "animatediff": Preset(
@@ -100,6 +114,9 @@ PRESETS: dict[str, Preset] = {
         height=512,
         width=512,
         guidance=7.5,
+        eta=0.0,
+        why="512 x 512, guidance 7.5, 25 DDIM steps, eta 0: the settings of diffusers' "
+        "AnimateDiff documentation, for which these motion modules are known to work",
     ),
 }
 
@@ -266,6 +283,7 @@ class VSTARPipeline:
         *,
         guidance: float = 7.5,
         steps: int = 25,
+        eta: float = 0.0,
         height: int | None = None,
         width: int | None = None,
         name: str = "",
@@ -273,7 +291,7 @@ class VSTARPipeline:
     ):
         self.tokenizer, self.text_encoder, self.unet = tokenizer, text_encoder, unet
         self.vae, self.scheduler = vae, scheduler
-        self.default_guidance, self.default_steps = guidance, steps
+        self.default_guidance, self.default_steps, self.default_eta = guidance, steps, eta
         self.vae_scale_factor = getattr(vae, "spatial_scale", None) or 2 ** (
             len(vae.config.block_out_channels) - 1
         )
@@ -350,7 +368,8 @@ class VSTARPipeline:
             apply_layout(pipe.unet, settings.get("layout", "modelscope"))
             return cls(pipe.tokenizer, pipe.text_encoder.to(device), pipe.unet.to(device),
                        pipe.vae.to(device), scheduler, guidance=settings.get("guidance", 9.0),
-                       steps=settings.get("steps", 25), name=str(model), tiny=True)  # fmt: skip
+                       steps=settings.get("steps", 25), eta=settings.get("eta", 0.0),
+                       name=str(model), tiny=True)  # fmt: skip
         return cls(
             pipe.tokenizer,
             pipe.text_encoder.to(device),
@@ -359,6 +378,7 @@ class VSTARPipeline:
             scheduler,
             guidance=preset.guidance if preset else 9.0,
             steps=preset.steps if preset else 25,
+            eta=preset.eta if preset else 0.0,
             height=preset.height if preset else None,
             width=preset.width if preset else None,
             name=str(model),
@@ -509,7 +529,7 @@ class VSTARPipeline:
         height: int | None = None,
         width: int | None = None,
         negative_prompt: str = "",
-        eta: float = 0.0,
+        eta: float | None = None,
         decode_chunk: int = 8,
         progress: bool = True,
         capture: bool = False,
@@ -519,7 +539,8 @@ class VSTARPipeline:
         in ``data/synopses.json``). ``tar``: a :class:`~vstar_lite.tar.TARConfig` or None.
         ``guidance=1`` turns classifier-free guidance off. ``output="latent"`` skips decoding
         (``videos`` are then the latents ``"b c f h w"``). ``eta``: DDIM's noise (0 deterministic,
-        1 as in the VSTAR paper); schedulers without it ignore it.
+        1 as in the VSTAR paper; default: the model's, see :data:`PRESETS`); schedulers without it
+        ignore it.
 
         Every argument is checked before any compute; a bad one raises a one-line
         ``ValueError`` that names it and its valid range."""
@@ -527,7 +548,7 @@ class VSTARPipeline:
         steps = _check_int("steps", self.default_steps if steps is None else steps, 1, 1000)
         guidance = self.default_guidance if guidance is None else guidance
         guidance = _check_number("guidance (1 = no guidance)", guidance, 1.0)
-        eta = _check_number("eta", eta, 0.0, 1.0)
+        eta = _check_number("eta", self.default_eta if eta is None else eta, 0.0, 1.0)
         _check_int("seed", seed, 0, MAX_SEED)
         _check_int("decode_chunk", decode_chunk, 1)
         if tar is not None and not isinstance(tar, TARConfig):

@@ -204,8 +204,10 @@ def real_clip_attention(
     scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config)
     scheduler.set_timesteps(pipe.default_steps)
     generator = torch.Generator().manual_seed(seed)
-    with enable_vstar(pipe.unet, tar, capture=True) as handle:
-        for t in scheduler.timesteps:
+    with enable_vstar(pipe.unet, tar, capture=True, num_steps=len(scheduler.timesteps),
+                      guidance=False) as handle:  # fmt: skip
+        for step, t in enumerate(scheduler.timesteps):
+            handle.set_step(step)
             noise = torch.randn(x0.shape, generator=generator).to(x0)
             pipe.unet(scheduler.add_noise(x0, noise, t.expand(x0.shape[0])), t,
                       encoder_hidden_states=context)  # fmt: skip
