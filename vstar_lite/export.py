@@ -64,8 +64,8 @@ def save_mp4(frames: torch.Tensor | np.ndarray, path: str | Path, *, fps: float 
 
 
 def check_export_memory(num_frames: int, height: int, width: int, scale: int) -> None:
-    """Refuse, before sampling, an export whose enlarged frames cannot fit in memory: the frames
-    are held about three times at once (the enlarged copy, the encoder's images, the file)."""
+    """Refuse, before sampling, an export whose enlarged frames cannot fit in memory: they are
+    held about three times at once (the enlarged copy, the encoder's images, the file)."""
     from vstar_lite.memory import check_fits
 
     needed = 3 * num_frames * (height * scale) * (width * scale) * 3

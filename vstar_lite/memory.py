@@ -1,9 +1,11 @@
 """Will a request fit? Memory estimates checked before any compute is spent.
 
-The estimates are floors, not predictions: they count only what certainly has to be held at once,
-so that a request that cannot fit (``--frames 100000``, 4096 x 4096 frames on the tiny model, a
-GIF enlarged 1000 times) is refused in a second with a message naming the setting, instead of
-swapping for minutes and being killed. A request under the floor can still run out of memory.
+A request that cannot fit (``--frames 100000``, 4096 x 4096 frames on the tiny model, a GIF
+enlarged 1000 times) is refused in a second with a message naming the setting to lower, instead
+of swapping for minutes and being killed. The estimates count what has to be held at once (for
+sampling: :meth:`vstar_lite.VSTARPipeline.estimate_memory`, within about 12% of the measured peak
+on the tiny model, ``tests/test_memory.py``); a request just under what is available can still run
+out, since other programs use memory too.
 """
 
 from __future__ import annotations
@@ -45,6 +47,6 @@ def check_fits(needed: float, device: torch.device | str, what: str, advice: str
     available = available_bytes(device)
     if available is not None and needed > available:
         raise ValueError(
-            f"{what} needs at least {gib(needed)} of {torch.device(device).type} memory but "
+            f"{what} needs about {gib(needed)} of {torch.device(device).type} memory but "
             f"{gib(available)} is available; {advice}"
         )

@@ -121,6 +121,15 @@ PRESETS: dict[str, Preset] = {
 }
 
 
+# Settings for a model id or folder that is not a preset: the defaults of Preset, eta 0.
+UNLISTED = Preset(
+    "",
+    eta=0.0,
+    why="a model without a preset: guidance 9 and 25 steps as ModelScope, its own scheduler, "
+    "eta 0 (deterministic DDIM)",
+)
+
+
 def is_tiny_model(name_or_dir: str | Path) -> bool:
     """A name in :data:`TINY_PIPELINES`, or a folder written by ``vstar-lite train`` (it holds
     ``vstar_lite.json``)."""
@@ -216,9 +225,9 @@ def _check_number(name: str, value: Any, low: float, high: float | None = None) 
 
 
 MAX_SEED = 2**64 - 1  # torch.Generator.manual_seed takes a 64-bit unsigned seed
-# Peak memory of one denoising step, in units of one full-resolution activation of the UNet's
-# first level (rows x frames x channels x latent pixels): 39-41 measured on the tiny model at
-# 16-1024 frames and 32-128 pixels (peak resident memory), rounded up.
+# Peak memory of sampling, in units of one full-resolution activation of the UNet's first level
+# (rows x frames x channels x latent pixels): 36-43 measured on the tiny model at 16-1024 frames
+# and 32-128 pixels (growth of the peak resident memory), so 40.
 ACTIVATIONS_AT_PEAK = 40
 
 
@@ -281,9 +290,9 @@ class VSTARPipeline:
         vae: torch.nn.Module,
         scheduler: Any,
         *,
-        guidance: float = 7.5,
-        steps: int = 25,
-        eta: float = 0.0,
+        guidance: float = UNLISTED.guidance,
+        steps: int = UNLISTED.steps,
+        eta: float = UNLISTED.eta,
         height: int | None = None,
         width: int | None = None,
         name: str = "",
@@ -367,19 +376,21 @@ class VSTARPipeline:
 
             apply_layout(pipe.unet, settings.get("layout", "modelscope"))
             return cls(pipe.tokenizer, pipe.text_encoder.to(device), pipe.unet.to(device),
-                       pipe.vae.to(device), scheduler, guidance=settings.get("guidance", 9.0),
-                       steps=settings.get("steps", 25), eta=settings.get("eta", 0.0),
-                       name=str(model), tiny=True)  # fmt: skip
+                       pipe.vae.to(device), scheduler,
+                       guidance=settings.get("guidance", UNLISTED.guidance),
+                       steps=settings.get("steps", UNLISTED.steps),
+                       eta=settings.get("eta", UNLISTED.eta), name=str(model),
+                       tiny=True)  # fmt: skip
         return cls(
             pipe.tokenizer,
             pipe.text_encoder.to(device),
             pipe.unet.to(device),
             pipe.vae.to(device),
             scheduler,
-            guidance=preset.guidance if preset else 9.0,
-            steps=preset.steps if preset else 25,
-            eta=preset.eta if preset else 0.0,
-            height=preset.height if preset else None,
+            guidance=(preset or UNLISTED).guidance,
+            steps=(preset or UNLISTED).steps,
+            eta=(preset or UNLISTED).eta,
+            height=preset.height if preset else None,  # an unlisted model: its UNet's own size
             width=preset.width if preset else None,
             name=str(model),
         )
@@ -478,9 +489,9 @@ class VSTARPipeline:
     def estimate_memory(
         self, num_frames: int, height: int, width: int, videos: int = 1, guidance: bool = True
     ) -> int:
-        """A floor, in bytes, on the memory that sampling this request needs beyond the weights:
-        the UNet's activations at its peak (``ACTIVATIONS_AT_PEAK`` full-resolution activations,
-        measured) and the decoded float32 video."""
+        """An estimate, in bytes, of the memory that sampling this request needs beyond the
+        weights: the UNet's activations at their peak (``ACTIVATIONS_AT_PEAK`` full-resolution
+        activations of its first level, measured) and the decoded float32 video."""
         rows = videos * (2 if guidance else 1)
         latent_pixels = (height // self.vae_scale_factor) * (width // self.vae_scale_factor)
         channels = self.unet.config.block_out_channels[0]
