@@ -502,13 +502,13 @@ for name, (layer, logits) in cached.items():
 # In this run the last column reads `True` in all ten layers: the rows whose diagonal TAR
 # (`sigma = 2`) lowers are exactly the rows with `m_i < 0`, and the two fractions before it are
 # equal in every layer. At level 0, without `transformer_in`, the `m_i < 0` fraction runs from
-# 0.037 (`down_blocks.0.temp_attentions.0.attn1`) to 0.211
-# (`up_blocks.1.temp_attentions.1.attn2`); the two `transformer_in` layers, which TAR leaves
-# alone, have 0.001 and 0.006. At level 1 the two `mid_block` layers have 0.266 (`attn1`) and
-# 0.294 (`attn2`), the largest shares in the table; the largest at level 0 are the two `attn2`
-# layers of `up_blocks.1` (0.201 and 0.211). These are counts from one batch of four clips at one
-# step (6 of 25, 16 frames; 32768 rows per level-0 layer, 16384 per level-1 layer), without
-# intervals: they describe this batch, not how the layers differ in general.
+# 0.053 (`down_blocks.0.temp_attentions.0.attn1`) to 0.207
+# (`up_blocks.1.temp_attentions.0.attn2`); the two `transformer_in` layers, which TAR leaves
+# alone, have 0.001 and 0.008. At level 1 the two `mid_block` layers have 0.112 (`attn1`) and
+# 0.261 (`attn2`), the largest share in the table, ahead of level 0's 0.207. These are counts
+# from one batch of four clips at one step (6 of 25, 16 frames; 32768 rows per level-0 layer,
+# 16384 per level-1 layer), without intervals: they describe this batch, not how the layers
+# differ in general.
 #
 # **Before and after.** The level maps without TAR and with `sigma = 2` at 16 frames, and their
 # difference (red: TAR added weight, blue: TAR removed it). Titles give diagonalness (notebook
@@ -577,16 +577,17 @@ for level in (0, 1):
 # band stands in for the missing one. On a model whose maps are strongly banded already, the
 # model's own logits would shape the result and the two columns would differ.
 #
-# Without TAR the maps are close to uniform at both levels: diagonalness 0.011 at level 0 and
-# -0.017 at level 1, no band at level 0 and a slight anti-band at level 1. At level 0 the TAR map
-# and the row-maxima-only prediction are close at every sigma: diagonalness 0.058 against 0.052
-# (`sigma = 1`), 0.082 against 0.077 (`sigma = 2`) and 0.093 against 0.089 (`sigma = 4`), with
-# the two maps at most 0.0014 apart in any entry. At level 1 the prediction is about 0.02 higher:
-# 0.013 against 0.033, 0.028 against 0.049 and 0.036 against 0.056, at most 0.0039 apart in any
-# entry, so there the model's own logits change part of the result. On this pipeline, for these
-# clips at step 6, the maps had no band to restore; the band in the TAR maps is one TAR adds,
-# shaped by `R` with a height set by the row maxima, almost entirely so at level 0. These are
-# single maps, without intervals.
+# Without TAR the level-0 map is close to uniform (diagonalness 0.018: no band), and the level-1
+# map leans slightly away from the diagonal (-0.094: a weak anti-band). At level 0 the TAR map
+# and the row-maxima-only prediction are close at every sigma: diagonalness 0.087 against 0.083
+# (`sigma = 1`), 0.117 against 0.115 (`sigma = 2`) and 0.129 against 0.127 (`sigma = 4`), with
+# the two maps at most 0.0026 apart in any entry. At level 1 the prediction is far off, about
+# 0.12 higher: -0.048 against 0.068, -0.021 against 0.098 and -0.002 against 0.111, up to 0.0243
+# apart in any entry. There the model's own logits, which the prediction replaces by their row
+# maxima, shape much of the result, and the TAR map stays just below zero diagonalness. On this
+# pipeline, for these clips at step 6, the maps had no band to restore; at level 0 the band in
+# the TAR maps is one TAR adds, shaped by `R` with a height set by the row maxima, and at level 1
+# TAR only weakens the anti-band. These are single maps, without intervals.
 #
 # The same maps as numbers, for a range of sigmas, at 16 and 64 frames. `x uniform` is the mean
 # diagonal probability times `f`: how many times more than chance a frame gives itself (1 =
@@ -642,19 +643,19 @@ plt.show()
 #
 # In this sweep (one map per row of the table, no intervals):
 #
-# - 16 frames, level 0: the largest diagonalness is 0.093 at `sigma = 4` (none: 0.011), the
-#   largest `x uniform` 1.44 at `sigma = 0.5` (none: 1.04);
-# - 16 frames, level 1: the largest diagonalness is 0.036 at `sigma = 4` (none: -0.017), the
-#   largest `x uniform` 1.21 at `sigma = 0.5` (none: 0.97);
-# - 64 frames, level 0: the largest diagonalness is 0.109 at `sigma = 16` (none: 0.001), the
-#   largest `x uniform` 1.65 at `sigma = 0.5` (none: 1.04);
-# - 64 frames, level 1: the largest diagonalness is 0.069 at `sigma = 16` (none: -0.001), the
-#   largest `x uniform` 1.30 at `sigma = 0.5` (none: 0.96).
+# - 16 frames, level 0: the largest diagonalness is 0.129 at `sigma = 4` (none: 0.018), the
+#   largest `x uniform` 1.77 at `sigma = 0.5` (none: 1.03);
+# - 16 frames, level 1: the largest diagonalness is -0.002 at `sigma = 4` (none: -0.094), the
+#   largest `x uniform` 1.19 at `sigma = 0.5` (none: 0.85);
+# - 64 frames, level 0: the largest diagonalness is 0.159 at `sigma = 16` (none: 0.001), the
+#   largest `x uniform` 2.38 at `sigma = 0.5` (none: 1.03);
+# - 64 frames, level 1: the largest diagonalness is 0.137 at `sigma = 16` (none: -0.006), the
+#   largest `x uniform` 1.34 at `sigma = 0.5` (none: 0.81).
 #
 # `x uniform` rises with every smaller sigma of the sweep, from `sigma = 16` down to `sigma = 0.5`,
-# at both levels and both lengths: at 16 frames from 1.06 to 1.44 at level 0, and from 0.98 to
-# 1.21 at level 1, whose two layers have 0.266 and 0.294 of their rows with `m_i < 0`; at 64
-# frames from 1.25 to 1.65 at level 0 and from 1.09 to 1.30 at level 1. Diagonalness peaks at
+# at both levels and both lengths: at 16 frames from 1.06 to 1.77 at level 0, and from 0.87 to
+# 1.19 at level 1, whose two layers have 0.112 and 0.261 of their rows with `m_i < 0`; at 64
+# frames from 1.36 to 2.38 at level 0 and from 0.99 to 1.34 at level 1. Diagonalness peaks at
 # `sigma = 4` at 16 frames and falls again at 8 and 16; at 64 frames it is still rising at
 # `sigma = 16`, the largest value tried, so this sweep does not locate its peak there.
 #
@@ -890,14 +891,17 @@ for name, run in runs.items():
 
 # %% [markdown]
 # The letter lines read `r` in all 16 frames of both videos: the read-out finds the caption's
-# red circle in every frame, with and without TAR (the letters say nothing about the motion). The mean pixel difference between the
-# two videos prints as 0.00 in every frame, 0 to 15, so in no frame do they differ by even a
-# hundredth per pixel on average, and the two GIFs look the same. The captured maps differ:
-# level-0 diagonalness with TAR is 0.071, 0.057 and 0.048 at steps 0, 6 and 13, against 0.013,
-# 0.009 and 0.009 without; after step 13 the two are within 0.001 (0.008 against 0.009 at step
-# 14, 0.007 and 0.007 at step 24). For this caption and seed 0, TAR changed the attention maps of
-# the regularized steps but not the frames, as far as these numbers show. This is one seed and one
-# caption, an illustration and no claim; notebook 09 measures over seeds and captions.
+# red circle in every frame, with and without TAR (the letters say nothing about the motion). The
+# mean pixel difference between the two videos is at most 0.04 per pixel (frame 10; 0.03 in frame
+# 11, 0.02 or less in every other frame, 0.00 in frames 0-2, 13 and 14), and the two GIFs look
+# alike: in both, the circle drifts left, not right as the caption asks, and in frames 10-11 it
+# fades out while a second circle fades in lower down on the right, the two frames where the
+# videos differ most. The captured maps differ more: level-0 diagonalness with TAR is 0.099,
+# 0.080 and 0.070 at steps 0, 6 and 13, against 0.021, 0.015 and 0.013 without; after step 13
+# the two are equal to three decimals (0.013 at step 14, 0.011 at step 24). For this caption and
+# seed 0, TAR changed the attention maps of the regularized steps clearly and the frames only a
+# little, as far as these numbers show. This is one seed and one caption, an illustration and no
+# claim; notebook 09 measures over seeds and captions.
 #
 # One pair of videos is an anecdote: the two start from the same noise, but a single seed says
 # nothing about how often TAR helps or hurts. Notebook 09 samples the tiny pipeline with these

@@ -97,6 +97,7 @@ if "google.colab" in sys.modules:
 # %%
 import shutil
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -125,8 +126,10 @@ def fmt(value: float, digits: int = 3) -> str:
 #
 # `MODEL` is `"modelscope"` on a GPU and `"tiny"` on a CPU; the settings next to it are the only
 # ones that differ between the two paths. `"modelscope"` is a name in `vstar_lite.pipeline.PRESETS`
-# (any diffusers model id or local folder works as well); each preset stores the model id and the
-# size, steps and guidance the model is usually sampled with.
+# (any diffusers model id or local folder works as well); each preset stores the model id, the
+# size, steps and guidance the model is usually sampled with, and DDIM's `eta` (1.0 for ModelScope
+# and Zeroscope, as the VSTAR paper samples; 0 for AnimateDiff, as diffusers' AnimateDiff
+# documentation does), with a `why` that says where the settings come from.
 #
 # The baseline is what the model gives without VSTAR for a single prompt. For ModelScope that is
 # the synopsis' own prompt ("A peony starts to bloom, in the field"). The tiny model's grammar
@@ -169,12 +172,15 @@ print(f"MODEL = {MODEL!r}; settings: {SETTINGS}")
 
 # %%
 print(f"written against diffusers {DIFFUSERS_VERSION_TESTED}")
-print(f"{'preset':<12}{'model id':<34}{'size':>10}{'steps':>7}{'guidance':>10}")
+print(f"{'preset':<12}{'model id':<34}{'size':>10}{'steps':>7}{'guidance':>10}{'eta':>5}")
 for name, preset in PRESETS.items():
     size = f"{preset.width}x{preset.height}"
-    print(f"{name:<12}{preset.model_id:<34}{size:>10}{preset.steps:>7}{preset.guidance:>10}")
+    print(f"{name:<12}{preset.model_id:<34}{size:>10}{preset.steps:>7}{preset.guidance:>10}"
+          f"{preset.eta:>5}")  # fmt: skip
     if preset.motion_adapter:
         print(f"{'':<12}+ motion adapter {preset.motion_adapter}")
+    print(textwrap.fill(f"why: {preset.why}", width=96, initial_indent=" " * 12,
+                        subsequent_indent=" " * 17))  # fmt: skip
 
 # %% [markdown]
 # Loading. On the GPU path `from_pretrained("modelscope")` calls diffusers'
@@ -209,12 +215,13 @@ print(f"wall time: {time.perf_counter() - started:.1f} s")
 # 64 frames. In UNet levels that is "level 0: sigma 1, level 1: sigma 8", whatever the latent's
 # width: ModelScope's latent is 32 wide, so its widths are 32 and 16; the tiny model's is 8 wide,
 # so 8 and 4. `TARConfig.from_widths` does the conversion (and rejects widths the latent does not
-# have), and regularizes the first 14 of 25 denoising steps, as the paper does:
+# have), and regularizes the first 14 of 25 denoising steps, as the paper does (at another step
+# count the cut-off keeps that share; `TAR.describe(steps)` says which steps):
 
 # %%
 TAR = TARConfig.from_widths({latent_width: 1.0, latent_width // 2: 8.0}, latent_width=latent_width)
 print(f"widths {latent_width} and {latent_width // 2} -> levels and sigmas {dict(TAR.sigmas)}, "
-      f"regularized steps 0-{TAR.until_step} of {pipe.default_steps}")  # fmt: skip
+      f"{TAR.describe(pipe.default_steps)}")  # fmt: skip
 assert dict(TAR.sigmas) == {0: 1.0, 1: 8.0}
 
 # %% [markdown]
@@ -304,21 +311,23 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 
 # %% [markdown]
 # **What the stored outputs show (CPU path, tiny model, seed 0).**
-# In the eight stills, the baseline shows a red circle on a dark grey background, from f = 0 to
-# f = 63. The circle is at a different place in each still (at f = 27 with a faint second red
-# spot below it), so the video does not freeze into one picture; its frame change is 0.034 and
-# its start to end 0.126. It stays red in all eight stills, which is what its single prompt asks.
+# In the eight stills, the baseline shows a red circle (drawn as an upright oval) on a near-black
+# background, from f = 0 to f = 63. The circle is at a different place in each still (at f = 18
+# with a faint dark-red smudge above and left of it), so the video does not freeze into one
+# picture; its frame change is 0.037 and its start to end 0.121. It stays red in all eight
+# stills, which is what its single prompt asks.
 # VSTAR's circle is red at f = 0 and 9, purple at f = 18, 27 and 36, blue-violet at f = 45 and
 # blue at f = 54 and 63: it reaches the purple and then the blue state, in the synopsis' order.
-# It also changes in ways the synopsis does not ask for: from f = 36 its background is darker than
-# the baseline's, from f = 45 the shape is wider than tall, closer to a bar than to a circle, and
-# at f = 54 and 63 a small green-yellow speck appears beside it. Its frame change is 0.041
-# (baseline 0.034) and its start to end 0.246 (baseline 0.126); start to end counts colour as
-# well as position, so the change from red to blue is part of it. This is one seed of one
-# synopsis, with no interval: an example, not a measurement, and neither difference between the
-# two runs' numbers is shown. Whether VSTAR changes the tiny model's videos is decided by notebook
-# 09's paired 95% intervals over seeds and captions (its section 5). It says nothing about what
-# ModelScope does with the peony synopsis; that is what the GPU path is for.
+# It also changes in ways the synopsis does not ask for: from f = 0 to 36 its background is a
+# lighter grey than the baseline's (lightest at f = 9 and 18), and at f = 54 and 63 it is black,
+# the blue shape is smaller and rounder than the red and purple ones, and a thin green-yellow
+# streak appears beside it. Its frame change is 0.044 (baseline 0.037) and its start to end 0.351
+# (baseline 0.121); start to end counts colour as well as position, so the change from red to
+# blue is part of it. This is one seed of one synopsis, with no interval: an example, not a
+# measurement, and neither difference between the two runs' numbers is shown. Whether VSTAR
+# changes the tiny model's videos is decided by notebook 09's paired 95% intervals over seeds and
+# captions (its section 5). It says nothing about what ModelScope does with the peony synopsis;
+# that is what the GPU path is for.
 
 # %% [markdown]
 # Saving: `VSTARResult.save` writes a GIF anywhere and a browser-playable MP4 (H.264, yuv420p)
@@ -390,10 +399,11 @@ def diag_over(maps: dict, level: int, steps: range) -> float:
 
 
 all_steps = range(pipe.default_steps)
-tar_steps, after_steps = range(TAR.until_step + 1), range(TAR.until_step + 1, pipe.default_steps)
+last = TAR.last_step(pipe.default_steps)  # 13 of 25
+tar_steps, after_steps = range(last + 1), range(last + 1, pipe.default_steps)
 print(f"{'':<10}{'level':>6}{'TAR sigma':>10}{'diagonalness, steps:':>22}{'':>8}"
       f"{'x uniform':>11}")  # fmt: skip
-print(f"{'':<26}{'all':>8}{'0-13':>8}{'14-24':>8}{'all':>11}")
+print(f"{'':<26}{'all':>8}{f'0-{last}':>8}{f'{last + 1}-{pipe.default_steps - 1}':>8}{'all':>11}")
 for name, result in (("baseline", baseline), ("VSTAR", vstar)):
     maps = result.capture.maps()
     for level in columns:
@@ -406,19 +416,20 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # %% [markdown]
 # **In the stored outputs (tiny model):**
 # The baseline's 64-frame maps have no band at either level. Over all steps their diagonalness is
-# 0.003 at level 0 and -0.006 at level 1, and a frame gives itself 1.04 and 0.96 times the
-# uniform 1/64: within 0.01 of 0 and within 0.04 of 1.00, what a flat map reads. Steps 0-13
-# (0.004 and -0.008) and 14-24 (0.003 and -0.003) read the same. Notebook 06 measures real
-# 64-frame clips of the tiny model with the same two numbers; set these rows beside its "real
-# clips" rows at f = 64 to see how much band the model's attention has on real content at this
-# length, and so how much there is for a generated video to lose.
-# During TAR's steps 0-13 the VSTAR maps are no longer flat: diagonalness 0.031 at level 0 (sigma
-# 1) and 0.087 at level 1 (sigma 8), against the baseline's 0.004 and -0.008. That is far from
+# 0.010 at level 0 and -0.026 at level 1, within 0.03 of the 0 of a flat map, and a frame gives
+# itself 1.05 and 0.81 times the uniform 1/64: at level 1 it takes a little less from itself than
+# from the average frame. Steps 0-13 (0.011 and -0.027) and 14-24 (0.010 and -0.024) read the
+# same. Notebook 06 measures real 64-frame clips of the tiny model with the same two numbers; set
+# these rows beside its "real clips" rows at f = 64 to see how much band the model's attention
+# has on real content at this length, and so how much there is for a generated video to lose.
+# During TAR's steps 0-13 the VSTAR maps are no longer flat: diagonalness 0.065 at level 0 (sigma
+# 1) and 0.140 at level 1 (sigma 8), against the baseline's 0.011 and -0.027. That is far from
 # the 1 of a map with all its mass on the diagonal. Averaged over all 25 steps, a frame gives
-# itself 1.49 times uniform at level 0 (baseline 1.04) and 1.13 times at level 1 (baseline 0.96).
-# After step 13 the band does not survive in these numbers: steps 14-24 read 0.009 at level 0 and
-# -0.006 at level 1, against the baseline's 0.003 and -0.003, all within 0.01 of 0. One run per
-# method and no interval: a band left over after TAR switches off is not shown.
+# itself 2.15 times uniform at level 0 (baseline 1.05), the thin diagonal line of the VSTAR level-0
+# panel, and 1.08 times at level 1 (baseline 0.81). After step 13 most of the band goes: steps
+# 14-24 read 0.035 at level 0, about half of its 0.065 under TAR but above the baseline's 0.010,
+# and -0.012 at level 1, against the baseline's -0.024. One run per method and no interval: a
+# band left over after TAR switches off is not shown.
 
 # %% [markdown]
 # ## Exercise: diagonalness step by step
@@ -458,7 +469,7 @@ fig, axes = plt.subplots(1, len(columns), figsize=(3.2 * len(columns), 2.8), squ
 for ax, level in zip(axes[0], columns):
     for name, result in (("baseline", baseline), ("VSTAR", vstar)):
         ax.plot(diagonalness_by_step(result.capture, level), marker=".", label=name)
-    ax.axvline(TAR.until_step + 0.5, color="grey", linestyle="--", linewidth=1)
+    ax.axvline(TAR.last_step(pipe.default_steps) + 0.5, color="grey", linestyle="--", linewidth=1)
     sigma = TAR.sigma_for(level)
     ax.set(title=f"level {level}" + (f" (TAR sigma {sigma:g})" if sigma else " (no TAR)"),
            xlabel="denoising step (0 = noisiest)")  # fmt: skip

@@ -116,7 +116,7 @@ PRESETS: dict[str, Preset] = {
         guidance=7.5,
         eta=0.0,
         why="512 x 512, guidance 7.5, 25 DDIM steps, eta 0: the settings of diffusers' "
-        "AnimateDiff documentation, for which these motion modules are known to work",
+        "AnimateDiff documentation (its example for these motion modules)",
     ),
 }
 
