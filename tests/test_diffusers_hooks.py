@@ -337,6 +337,31 @@ def test_per_frame_text_hands_the_call_to_the_installed_processor():
     assert unet.attn_processors[f"{name}.processor"] is mine  # put back after
 
 
+class ProcessorWithOptions(AttnProcessor2_0):
+    """A processor with a keyword of its own, as IP-Adapter's have (its scale)."""
+
+    def __init__(self):
+        super().__init__()
+        self.options = []
+
+    def __call__(self, attn, hidden_states, encoder_hidden_states=None, attention_mask=None,
+                 temb=None, strength_of_image=None):  # fmt: skip
+        self.options.append(strength_of_image)
+        return super().__call__(attn, hidden_states, encoder_hidden_states, attention_mask, temb)
+
+
+def test_per_frame_text_passes_the_wrapped_processors_own_keywords():
+    unet = tiny_unet3d()
+    name = find_cross_attentions(unet)[0]
+    mine = ProcessorWithOptions()
+    unet.set_attn_processor({**unet.attn_processors, f"{name}.processor": mine})
+    sample, text = inputs()
+    with enable_vstar(unet, frame_embeddings=torch.randn(FRAMES, TEXT_LEN, TEXT_DIM)):
+        with torch.no_grad():
+            unet(sample, 500, text, cross_attention_kwargs={"strength_of_image": 0.7})
+    assert mine.options == [0.7]
+
+
 def test_guidance_layout_is_taken_as_told(unet3d):
     """Two videos without guidance have as many rows as one video with guidance: told apart
     only when the caller says which it is."""

@@ -16,6 +16,7 @@ installs them and puts the previous ones back.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,6 +206,12 @@ class FrameTextProcessor:
     def __init__(self, frame_embeddings: torch.Tensor, inner: Any, guidance: bool | None = None):
         self.frame_embeddings = frame_embeddings  # "b f l d"
         self.inner, self.guidance = inner, guidance
+        # diffusers hands a processor only the keyword arguments its __call__ names (IP-Adapter's
+        # scale and masks, say): show it the wrapped processor's signature, so they pass through.
+        def call(*args: Any, **kwargs: Any) -> torch.Tensor:
+            return self._call(*args, **kwargs)
+
+        self.__call__ = functools.update_wrapper(call, inner.__call__)
 
     def context(self, encoder_hidden_states: torch.Tensor | None) -> torch.Tensor:
         if encoder_hidden_states is None:
@@ -231,11 +238,13 @@ class FrameTextProcessor:
             f"receives {rows}"
         )
 
-    def __call__(self, attn: nn.Module, hidden_states: torch.Tensor,
-                 encoder_hidden_states: torch.Tensor | None = None,
-                 *args: Any, **kwargs: Any) -> torch.Tensor:  # fmt: skip
+    def _call(self, attn: nn.Module, hidden_states: torch.Tensor,
+              encoder_hidden_states: torch.Tensor | None = None,
+              *args: Any, **kwargs: Any) -> torch.Tensor:  # fmt: skip
         context = self.context(encoder_hidden_states)
         return self.inner(attn, hidden_states, *args, encoder_hidden_states=context, **kwargs)
+
+    __call__ = _call
 
 
 class FrameCount:
