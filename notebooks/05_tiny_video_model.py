@@ -930,8 +930,8 @@ print(f"\nthe shipped model's stage 2 (train_config.json) differs from the shipp
 # To train your own (not run here; the times are for 2 CPU cores):
 #
 # ```
-# vstar-lite train --preset quick --out build/tiny_model      # stage 2 on the shipped autoencoder
-# vstar-lite train --preset shipped --out build/tiny_shipped  # both stages, as shipped
+# vstar-lite train --preset quick --out build/tiny_model      # stage 2, 1200 steps: 12 min
+# vstar-lite train --preset shipped --out build/tiny_shipped  # both stages, as shipped: 40 min
 # ```
 #
 # Each writes a diffusers pipeline folder into `<out>/pipeline`, which
@@ -939,7 +939,7 @@ print(f"\nthe shipped model's stage 2 (train_config.json) differs from the shipp
 # shipped one; an interrupted run resumes from its checkpoint when the command is run again.
 #
 # **A live run.** The same `train_denoiser`, on the shipped autoencoder, for 16 steps of 4 clips
-# of 8 frames from a pool of 32 encoded clips: a few minutes at most instead of the presets' 25
+# of 8 frames from a pool of 32 encoded clips: a few minutes at most instead of the presets' 12
 # or 40 minutes (most of it encoding the pool and the text encoder's stage 0). The loss is the mean
 # over each window of 4 steps.
 
@@ -963,10 +963,10 @@ for step, loss, lr in zip(demo_curve["step"], demo_curve["loss"], demo_curve["lr
 
 # %% [markdown]
 # Sixteen steps make no usable model; how long the shipped run trained is in its loss curve
-# below. **Which recipe?** `tools/recipe_ab.py` trains each variant of the quick preset for the
-# same number of steps (600, a quarter of the 2400 the presets above train) on the same
-# autoencoder and the same training clips, samples the 12
-# benchmark captions with 3 seeds each, and scores the samples with the read-out of section 2.
+# below. **Which recipe?** `tools/recipe_ab.py` trains each variant of the recipe for the same
+# number of steps (600: half the quick preset's 1200, a quarter of the shipped 2400) on the same
+# autoencoder and the same training clips, samples the 12 benchmark captions with 3 seeds each,
+# and scores the samples with the read-out of section 2.
 # Its results are in `data/tiny_model/recipe_ab.json` (the losses of different prediction types
 # are not comparable with each other: they measure errors in different quantities). The grey
 # rows were measured on the world's earlier version (circles and squares, starting anywhere,

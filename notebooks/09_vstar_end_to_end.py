@@ -247,6 +247,7 @@ for frames in (16, 64):
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained", sharey=True)
+colours = {label: f"C{i}" for i, label in enumerate(vsp_rows(16))}  # one colour per condition
 for ax, frames in zip(axes, (16, 64)):
     rows = vsp_rows(frames)
     names = list(report["vsp"][next(iter(rows.values()))])
@@ -256,14 +257,14 @@ for ax, frames in zip(axes, (16, 64)):
         lows = [report["vsp"][key][n]["last"][1] for n in names]
         highs = [report["vsp"][key][n]["last"][2] for n in names]
         xs = [i + (j - (len(rows) - 1) / 2) * width for i in range(len(names))]
-        ax.bar(xs, means, width, label=label)
+        ax.bar(xs, means, width, label=label, color=colours.get(label))
         ax.errorbar(xs, means, yerr=[[m - lo for m, lo in zip(means, lows)],
                                      [hi - m for m, hi in zip(means, highs)]],
                     fmt="none", color="black", capsize=2, lw=1)  # fmt: skip
     ax.set_xticks(range(len(names)), [n.removeprefix("tiny_") for n in names])
     ax.set(title=f"{frames} frames", ylim=(0, 1))
+    ax.legend(fontsize=8)
 axes[0].set_ylabel("last quarter in the last state")
-axes[0].legend(fontsize=8)
 fig.suptitle("VSP: does the video end in the synopsis' last state? (95% intervals)", fontsize=11)
 plt.show()
 

@@ -139,11 +139,11 @@ def fmt(value: float, digits: int = 3) -> str:
 # %%
 MODEL = "modelscope" if device == "cuda" else "tiny"
 SETTINGS = {
-    "modelscope": {  # 256 x 256 pixels, latent 32 x 32; 25 steps, guidance 9 (the preset)
+    "modelscope": {  # 256 x 256 pixels, latent 32 x 32; 25 steps, guidance 9, eta 1 (preset)
         "synopsis": "peony_blooms", "baseline": "prompt", "num_frames": 64,
         "decode_chunk": 8, "fps": 8, "gif_scale": 1,
     },
-    "tiny": {  # 32 x 32 pixels, latent 8 x 8; 25 steps, guidance 4
+    "tiny": {  # 32 x 32 pixels, latent 8 x 8; 25 steps, guidance 4, eta 0
         "synopsis": "tiny_red_to_blue", "baseline": "first sub-prompt", "num_frames": 64,
         "decode_chunk": 16, "fps": 12, "gif_scale": 3,
     },
