@@ -206,6 +206,7 @@ class FrameTextProcessor:
     def __init__(self, frame_embeddings: torch.Tensor, inner: Any, guidance: bool | None = None):
         self.frame_embeddings = frame_embeddings  # "b f l d"
         self.inner, self.guidance = inner, guidance
+
         # diffusers hands a processor only the keyword arguments its __call__ names (IP-Adapter's
         # scale and masks, say): show it the wrapped processor's signature, so they pass through.
         def call(*args: Any, **kwargs: Any) -> torch.Tensor:
