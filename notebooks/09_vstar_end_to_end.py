@@ -204,7 +204,7 @@ for name in CONDITIONS:
 
 # %%
 grid = torch.stack([videos[name][s] for s in range(len(LIVE_SEEDS)) for name in CONDITIONS])
-show_video(video_grid(grid, columns=4), fps=6, scale=2, value_range=(-1, 1))
+show_video(video_grid(grid[:, :, ::2], columns=4), fps=3, scale=2, value_range=(-1, 1))  # every 2nd frame
 
 # %% [markdown]
 # How far each condition shows the first sub-prompt in the first quarter of its frames and the

@@ -15,7 +15,7 @@ import nbtools
 
 SOURCES = nbtools.notebook_sources()
 IDS = [source.stem for source in SOURCES]
-MAX_NOTEBOOK_BYTES = 2_000_000
+MAX_NOTEBOOK_BYTES = 1_000_000
 
 
 def test_there_are_notebooks():
