@@ -366,3 +366,55 @@ def test_loading_a_course_folder_is_quiet_and_restores_logging(folder, capfd):
         assert diffusers_logging.is_progress_bar_enabled()
     finally:
         diffusers_logging.set_verbosity_warning()
+
+
+def test_the_animatediff_layout_trains_on_the_shipped_text_encoder_and_loads_in_diffusers(
+    autoencoder_dir, tmp_path
+):
+    from diffusers import AnimateDiffPipeline, UNetMotionModel
+    from vstar_lite.paths import data_path
+
+    config = DenoiserConfig(**TINY_RUN, layout="animatediff", text_lr=0.0, text_encoder="shipped")
+    folder = train_denoiser(config, tmp_path / "ad", autoencoder_dir, progress=False)
+    index = json.loads((folder / "model_index.json").read_text())
+    assert index["_class_name"] == "AnimateDiffPipeline"
+    assert index["unet"] == ["diffusers", "UNet2DConditionModel"]  # as AnimateDiff ships:
+    assert index["motion_adapter"] == ["diffusers", "MotionAdapter"]  # image UNet + adapter
+    shipped = data_path("tiny_model", "modelscope", "text_encoder", "model.safetensors")
+    assert (folder / "text_encoder" / "model.safetensors").read_bytes() == shipped.read_bytes()
+    theirs = AnimateDiffPipeline.from_pretrained(folder, local_files_only=True)
+    assert isinstance(theirs.unet, UNetMotionModel)
+    assert theirs.unet.config.motion_max_seq_length == 128
+    ours = VSTARPipeline.from_pretrained(folder, device="cpu")
+    latents = ours.prepare_latents(1, 6, 32, 32, torch.Generator().manual_seed(3))
+    mine = ours(PROMPT, num_frames=6, steps=4, guidance=4.0, seed=3, progress=False).videos
+    video = theirs(PROMPT, num_frames=6, num_inference_steps=4, guidance_scale=4.0,
+                   latents=latents.clone(), output_type="pt").frames  # fmt: skip
+    video = rearrange(torch.as_tensor(video), "b f c h w -> b c f h w") * 2 - 1
+    torch.testing.assert_close(mine, video.float().clamp(-1, 1), atol=1e-4, rtol=0)
+
+
+def test_splitting_a_motion_unet_and_joining_it_again_changes_nothing():
+    from diffusers import UNetMotionModel
+    from vstar_lite.tiny.parts import split_motion_unet
+
+    torch.manual_seed(0)
+    unet = build_unet(layout="animatediff")
+    for p in unet.parameters():
+        p.data.normal_(0, 0.05)  # zero-initialised outputs would hide a missing weight
+    joined = UNetMotionModel.from_unet2d(*split_motion_unet(unet))
+    x, t = torch.randn(1, 8, 5, 8, 8), torch.tensor([300])
+    text = torch.randn(5, 16, 64)
+    with torch.no_grad():
+        torch.testing.assert_close(joined(x, t, text).sample, unet(x, t, text).sample,
+                                   atol=0, rtol=0)  # fmt: skip
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"text_encoder": "clip"}, "text_encoder must be one of"),
+    ({"text_encoder": "shipped", "text_pretrain": 300}, "needs text_pretrain=0 and text_lr=0"),
+    ({"layout": "animatediff3"}, "layout must be one of"),
+])  # fmt: skip
+def test_bad_denoiser_settings_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DenoiserConfig(**kwargs)

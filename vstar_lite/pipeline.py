@@ -62,7 +62,11 @@ __all__ = [
 DIFFUSERS_VERSION_TESTED = "0.42.1"
 # The course's tiny pipelines (folders under data/tiny_model/), by name; "scvideo" is the SCVideo
 # layout, which ships only once it has been trained.
-TINY_PIPELINES: dict[str, str] = {"tiny": "modelscope", "scvideo": "scvideo"}
+TINY_PIPELINES: dict[str, str] = {
+    "tiny": "modelscope",
+    "tiny-animatediff": "animatediff",
+    "scvideo": "scvideo",
+}
 
 
 @dataclass(frozen=True)
@@ -422,9 +426,13 @@ class VSTARPipeline:
         """A model of the course's tiny world (32 x 32 frames)."""
         return self.tiny
 
-    def _per_frame_text(self) -> bool:
-        """AnimateDiff's UNet reads ``"(b f) L D"`` text; ModelScope's repeats ``"b L D"``."""
-        return type(self.unet).__name__ == "UNetMotionModel"
+    def unet_text(self, context: torch.Tensor, num_frames: int) -> torch.Tensor:
+        """Text ``"b L D"`` as the UNet reads it: AnimateDiff's ``UNetMotionModel`` takes one
+        text per frame, ``"(b f) L D"``; ModelScope's ``UNet3DConditionModel`` repeats
+        ``"b L D"`` over the frames itself."""
+        if type(self.unet).__name__ == "UNetMotionModel":
+            return context.repeat_interleave(num_frames, dim=0)  # "(b f) L D"
+        return context
 
     @torch.no_grad()
     def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
@@ -608,8 +616,7 @@ class VSTARPipeline:
         if use_guidance:
             uncond = self.encode_prompt([negative_prompt]).expand(videos, -1, -1)
             context = torch.cat([uncond, cond])
-        if self._per_frame_text():
-            context = context.repeat_interleave(num_frames, dim=0)  # "(b f) L D"
+        context = self.unet_text(context, num_frames)
 
         scheduler = type(self.scheduler).from_config(self.scheduler.config)
         scheduler.set_timesteps(steps, device=self.device)

@@ -200,7 +200,7 @@ def real_clip_attention(
     from vstar_lite.tiny.training import encode_videos
 
     x0 = encode_videos(pipe.vae, videos.to(pipe.device, pipe.dtype))
-    context = pipe.encode_prompt(list(captions))
+    context = pipe.unet_text(pipe.encode_prompt(list(captions)), videos.shape[2])
     scheduler = type(pipe.scheduler).from_config(pipe.scheduler.config)
     scheduler.set_timesteps(pipe.default_steps)
     generator = torch.Generator().manual_seed(seed)

@@ -32,7 +32,14 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from diffusers import AutoencoderKL, DDIMScheduler, UNet3DConditionModel
+from diffusers import (
+    AutoencoderKL,
+    DDIMScheduler,
+    MotionAdapter,
+    UNet2DConditionModel,
+    UNet3DConditionModel,
+    UNetMotionModel,
+)
 from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
 
 from vstar_lite.tiny.recipes import LAYOUTS, PREDICTION_TYPES
@@ -43,6 +50,7 @@ __all__ = [
     "LAYOUTS",
     "LAYOUT_FILE",
     "MAX_TOKENS",
+    "MOTION_MAX_FRAMES",
     "SAMPLING",
     "PREDICTION_TYPES",
     "WORDS",
@@ -54,6 +62,7 @@ __all__ = [
     "build_unet",
     "check_prompt",
     "read_layout",
+    "split_motion_unet",
 ]
 
 # Every word a caption of the world can use (tiny/world.py: "a red circle moves right on ...").
@@ -159,10 +168,38 @@ def build_autoencoder() -> AutoencoderKL:
     )
 
 
-def build_unet(width: tuple[int, int] = (32, 64)) -> UNet3DConditionModel:
+# AnimateDiff's motion modules add a sinusoidal position per frame, from a table of this many rows;
+# the tiny model is trained on 16 frames and sampled at up to 128.
+MOTION_MAX_FRAMES = 128
+
+
+def build_unet(
+    width: tuple[int, int] = (32, 64), layout: str = "modelscope"
+) -> UNet3DConditionModel | UNetMotionModel:
     """ModelScope's ``UNet3DConditionModel`` at two levels: cross-attention blocks (spatial
     self-attention, text cross-attention, temporal attention) at 8 x 8, ResNets and temporal
-    convolutions only at 4 x 4, where the middle block adds one more attention pair."""
+    convolutions only at 4 x 4, where the middle block adds one more attention pair.
+
+    ``layout="animatediff"``: AnimateDiff's ``UNetMotionModel`` at the same widths and levels: no
+    temporal convolution; a motion module (temporal attention with sinusoidal frame positions,
+    :data:`MOTION_MAX_FRAMES` of them) after every spatial block, at both levels."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
+    if layout == "animatediff":
+        return UNetMotionModel(
+            sample_size=IMAGE_SIZE // 4,
+            in_channels=LATENT_CHANNELS,
+            out_channels=LATENT_CHANNELS,
+            down_block_types=("CrossAttnDownBlockMotion", "DownBlockMotion"),
+            up_block_types=("UpBlockMotion", "CrossAttnUpBlockMotion"),
+            block_out_channels=tuple(width),
+            layers_per_block=1,
+            norm_num_groups=16,
+            cross_attention_dim=TEXT_DIM,
+            num_attention_heads=4,
+            motion_num_attention_heads=4,
+            motion_max_seq_length=MOTION_MAX_FRAMES,
+        )
     return UNet3DConditionModel(
         sample_size=IMAGE_SIZE // 4,
         in_channels=LATENT_CHANNELS,
@@ -175,6 +212,37 @@ def build_unet(width: tuple[int, int] = (32, 64)) -> UNet3DConditionModel:
         cross_attention_dim=TEXT_DIM,
         attention_head_dim=4,  # UNet3DConditionModel reads this as the number of heads
     )
+
+
+def split_motion_unet(unet: UNetMotionModel) -> tuple[UNet2DConditionModel, MotionAdapter]:
+    """An AnimateDiff UNet as AnimateDiff ships it: the image UNet (``UNet2DConditionModel``)
+    and the ``MotionAdapter`` that holds the motion modules. ``AnimateDiffPipeline`` (and
+    ``UNetMotionModel.from_unet2d``) joins them again into the same network, weight for weight."""
+    c = unet.config
+    image_unet = UNet2DConditionModel(
+        sample_size=c.sample_size,
+        in_channels=c.in_channels,
+        out_channels=c.out_channels,
+        down_block_types=tuple(t.replace("Motion", "2D") for t in c.down_block_types),
+        up_block_types=tuple(t.replace("Motion", "2D") for t in c.up_block_types),
+        block_out_channels=c.block_out_channels,
+        layers_per_block=c.layers_per_block,
+        norm_num_groups=c.norm_num_groups,
+        cross_attention_dim=c.cross_attention_dim,
+        attention_head_dim=c.num_attention_heads,  # UNet2DConditionModel's name for the heads
+    )
+    adapter = MotionAdapter(
+        block_out_channels=c.block_out_channels,
+        motion_layers_per_block=c.layers_per_block,
+        motion_num_attention_heads=c.motion_num_attention_heads,
+        motion_norm_num_groups=c.norm_num_groups,
+        motion_max_seq_length=c.motion_max_seq_length,
+        use_motion_mid_block=c.use_motion_mid_block,
+    )
+    weights = unet.state_dict()
+    for part, keep in ((image_unet, False), (adapter, True)):
+        part.load_state_dict({k: v for k, v in weights.items() if ("motion_modules" in k) == keep})
+    return image_unet.to(unet.dtype), adapter.to(unet.dtype)
 
 
 SCHEDULER_CONFIG: dict[str, Any] = {

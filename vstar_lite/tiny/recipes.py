@@ -21,13 +21,16 @@ __all__ = [
     "PRESETS",
     "QUICK_DENOISER",
     "SHIPPED_DENOISER",
+    "TEXT_ENCODERS",
+    "ANIMATEDIFF_DENOISER",
     "AutoencoderConfig",
     "DenoiserConfig",
     "Preset",
 ]
 
 PREDICTION_TYPES = ("sample", "v_prediction", "epsilon")  # the network outputs x0, v or noise
-LAYOUTS = ("modelscope", "scvideo")
+LAYOUTS = ("modelscope", "scvideo", "animatediff")
+TEXT_ENCODERS = ("train", "shipped")  # stage 0 here, or the shipped model's (frozen)
 
 
 def _check_positive_ints(config: object, names: Sequence[str]) -> None:
@@ -92,7 +95,9 @@ class AutoencoderConfig:
 class DenoiserConfig:
     """Stage 2: the UNet (``layout``, ``width``) and the text encoder, ``batch`` clips of
     ``frames`` frames per step, drawn from a pool of ``latent_pool`` clips encoded once
-    (``0``: fresh clips, encoded at every step)."""
+    (``0``: fresh clips, encoded at every step). ``text_encoder="shipped"`` takes the shipped
+    model's trained text encoder, frozen, in place of stage 0 (so that two UNets read the very
+    same text); it needs ``text_pretrain=0`` and ``text_lr=0``."""
 
     layout: str = "modelscope"
     prediction_type: str = "sample"
@@ -108,6 +113,7 @@ class DenoiserConfig:
     latent_pool: int = 4096
     text_lr: float = 1.0
     text_pretrain: int = 0
+    text_encoder: str = "train"
     object_weight: float = 0.0
     snr_gamma: float = 0.0
     seed: int = 0
@@ -129,6 +135,15 @@ class DenoiserConfig:
         if not (isinstance(self.text_pretrain, int) and 0 <= self.text_pretrain <= 10000):
             raise ValueError(
                 f"text_pretrain must be an int in [0, 10000], got {self.text_pretrain!r}"
+            )
+        if self.text_encoder not in TEXT_ENCODERS:
+            raise ValueError(
+                f"text_encoder must be one of {TEXT_ENCODERS}, got {self.text_encoder!r}"
+            )
+        if self.text_encoder == "shipped" and (self.text_pretrain or self.text_lr):
+            raise ValueError(
+                "text_encoder='shipped' is frozen: it needs text_pretrain=0 and text_lr=0, got "
+                f"{self.text_pretrain!r} and {self.text_lr!r}"
             )
         if not 0 <= self.caption_dropout < 1:
             raise ValueError(f"caption_dropout must be in [0, 1), got {self.caption_dropout!r}")
@@ -153,6 +168,11 @@ SHIPPED_DENOISER = DenoiserConfig(steps=2400, text_pretrain=300, text_lr=0.0)
 # A learner's run: the same recipe for half the UNet steps, 11 minutes on 2 CPU cores; it drew the
 # caption's shape in 0.97 [0.94, 0.99] of the frames (data/tiny_model/quick_report.md).
 QUICK_DENOISER = replace(SHIPPED_DENOISER, steps=1200)
+# The AnimateDiff-style UNet (UNetMotionModel: motion modules with sinusoidal frame positions, no
+# temporal convolution) with the shipped recipe, on the shipped autoencoder and text encoder.
+ANIMATEDIFF_DENOISER = replace(
+    SHIPPED_DENOISER, layout="animatediff", text_pretrain=0, text_encoder="shipped"
+)
 PRESETS: dict[str, Preset] = {
     "quick": Preset(
         None,
@@ -164,5 +184,11 @@ PRESETS: dict[str, Preset] = {
         AutoencoderConfig(),
         SHIPPED_DENOISER,
         "both stages, as the shipped weights were trained: about 40 minutes on 2 CPU cores",
+    ),  # fmt: skip
+    "animatediff": Preset(
+        None,
+        ANIMATEDIFF_DENOISER,
+        "the AnimateDiff-style UNet (2400 steps) on the shipped autoencoder and text encoder: "
+        "about 15 minutes on 2 CPU cores",
     ),  # fmt: skip
 }

@@ -35,6 +35,7 @@ import torch
 from diffusers import AutoencoderKL, DDPMScheduler
 from torch import nn
 from tqdm.auto import tqdm
+from transformers import CLIPTextModel
 
 from vstar_lite.tiny.parts import (
     LAYOUT_FILE,
@@ -46,6 +47,7 @@ from vstar_lite.tiny.parts import (
     build_tokenizer,
     build_unet,
     no_dropout,
+    split_motion_unet,
 )
 from vstar_lite.tiny.recipes import (
     PRESETS,
@@ -457,8 +459,14 @@ def train_denoiser(
     vae.requires_grad_(False)
     torch.manual_seed(config.seed)
     tokenizer = build_tokenizer()
-    unet = apply_layout(no_dropout(build_unet(config.width)), config.layout)
-    model = _Denoiser(unet, build_text_encoder(len(tokenizer)))
+    unet = apply_layout(no_dropout(build_unet(config.width, config.layout)), config.layout)
+    if config.text_encoder == "shipped":
+        text_encoder = CLIPTextModel.from_pretrained(
+            shipped_autoencoder().parent / "text_encoder", use_safetensors=True
+        ).float()
+    else:
+        text_encoder = build_text_encoder(len(tokenizer))
+    model = _Denoiser(unet, text_encoder)
     if config.text_pretrain:
         pretrain_text_encoder(model.text_encoder, tokenizer, config.text_pretrain, config.seed)
     groups = [{"params": list(unet.parameters()), "lr_scale": 1.0}]
@@ -497,6 +505,8 @@ def train_denoiser(
         drop = torch.rand(config.batch, generator=generator) < config.caption_dropout
         captions = ["" if d else c for d, c in zip(drop.tolist(), batch_captions)]
         context = model.text_encoder(tokens(captions))[0]  # "b L D"
+        if config.layout == "animatediff":  # UNetMotionModel reads one text per frame
+            context = context.repeat_interleave(x0.shape[2], dim=0)  # "(b f) L D"
         noisy = noise_schedule.add_noise(x0, noise, t)
         target = diffusion_target(config.prediction_type, noise_schedule, x0, noise, t)
         prediction = model.unet(noisy, t, encoder_hidden_states=context).sample
@@ -528,15 +538,25 @@ def save_pipeline(
     layout: str = "modelscope",
     dtype: torch.dtype = torch.float16,
 ) -> Path:
-    """Write a diffusers ``TextToVideoSDPipeline`` folder (``model_index.json``, one sub-folder per
-    part, weights as safetensors in ``dtype``) plus ``vstar_lite.json`` with the layout and the
-    sampling settings (:data:`~vstar_lite.tiny.parts.SAMPLING`)."""
-    from diffusers import TextToVideoSDPipeline
+    """Write a diffusers pipeline folder (``model_index.json``, one sub-folder per part, weights
+    as safetensors in ``dtype``) plus ``vstar_lite.json`` with the layout and the sampling
+    settings (:data:`~vstar_lite.tiny.parts.SAMPLING`). The folder names the pipeline class of
+    its UNet: ``TextToVideoSDPipeline`` (ModelScope) for a ``UNet3DConditionModel``,
+    ``AnimateDiffPipeline`` for a ``UNetMotionModel``, saved as AnimateDiff ships: an image
+    ``unet`` and a ``motion_adapter`` (:func:`~vstar_lite.tiny.parts.split_motion_unet`), which
+    ``AnimateDiffPipeline.from_pretrained`` joins again."""
+    from diffusers import AnimateDiffPipeline, TextToVideoSDPipeline, UNetMotionModel
 
     folder = Path(folder)
     parts = {name: copy.deepcopy(m).to(dtype) for name, m in
              (("vae", vae), ("text_encoder", text_encoder), ("unet", unet))}  # fmt: skip
-    pipe = TextToVideoSDPipeline(tokenizer=tokenizer, scheduler=scheduler, **parts)
+    if isinstance(unet, UNetMotionModel):
+        image_unet, adapter = split_motion_unet(parts["unet"])
+        pipe = AnimateDiffPipeline(tokenizer=tokenizer, scheduler=scheduler, motion_adapter=adapter,
+                                   **parts)  # fmt: skip
+        pipe.register_modules(unet=image_unet)  # saved apart, as AnimateDiff ships them
+    else:
+        pipe = TextToVideoSDPipeline(tokenizer=tokenizer, scheduler=scheduler, **parts)
     pipe.save_pretrained(folder, safe_serialization=True)
     settings = {"layout": layout, **SAMPLING}
     (folder / LAYOUT_FILE).write_text(json.dumps(settings, indent=2) + "\n")
