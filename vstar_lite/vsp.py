@@ -13,7 +13,8 @@ embedding of the last keyframe at or before it (no blending). The reference comp
 8-bit integers, which breaks past 127 frames; here they are plain Python ints.
 
 :class:`Synopsis` holds a prompt, its sub-prompts and optional keyframes, and reads and writes
-JSON; :func:`write_synopsis` asks any text-in, text-out language model for one.
+JSON, and converts to and from the ``{frame: prompt}`` dict of diffusers' FreeNoise;
+:func:`write_synopsis` asks any text-in, text-out language model for one.
 """
 
 from __future__ import annotations
@@ -145,6 +146,46 @@ class Synopsis:
             return default_keyframes(len(self.sub_prompts), num_frames)
         _check_counts(len(self.sub_prompts), num_frames)
         return _check_keyframes(self.keyframes, len(self.sub_prompts), num_frames)
+
+    def to_free_noise(self, num_frames: int) -> dict[int, str]:
+        """The prompt dict of diffusers' FreeNoise (``AnimateDiffPipeline`` after
+        ``enable_free_noise``): ``{keyframe: sub-prompt}`` for a video of ``num_frames``.
+
+        FreeNoise interpolates linearly between consecutive keys, as :func:`interpolate_embeddings`
+        does, and holds the last key's prompt to the end of the video; so a trailing sub-prompt
+        equal to the one before it (a hold) is left out, and :meth:`from_free_noise` restores it.
+        The synopsis' overall ``prompt`` has no place in the dict."""
+        keys = self.keyframes_for(num_frames)
+        pairs = list(zip(keys, self.sub_prompts))
+        while len(pairs) > 1 and pairs[-1][1] == pairs[-2][1]:
+            pairs.pop()
+        return dict(pairs)
+
+    @classmethod
+    def from_free_noise(cls, prompts: dict[int, str], num_frames: int, prompt: str) -> Synopsis:
+        """The synopsis of a FreeNoise prompt dict ``{frame: prompt}`` for ``num_frames`` frames,
+        with the overall ``prompt`` (the dict does not have one). Keys must be ints in
+        ``[0, num_frames - 1]`` and include 0, as FreeNoise requires. A last key before the final
+        frame becomes a hold (its prompt repeated at frame ``num_frames - 1``, which is what
+        FreeNoise does). Keyframes equal to :func:`default_keyframes` are left implicit."""
+        if not isinstance(prompts, dict) or not prompts:
+            raise ValueError(f"prompts must be a non-empty dict {{frame: prompt}}, got {prompts!r}")
+        _check_counts(1, num_frames)
+        bad = [k for k in prompts if isinstance(k, bool) or not isinstance(k, int)]
+        if bad:
+            raise ValueError(f"prompts' keys must be int frames, got {bad!r}")
+        if min(prompts) != 0 or max(prompts) > num_frames - 1:
+            raise ValueError(
+                f"prompts' keys must include 0 and lie in [0, num_frames - 1 = {num_frames - 1}], "
+                f"got {sorted(prompts)}"
+            )
+        pairs = sorted(prompts.items())
+        if pairs[-1][0] != num_frames - 1 and len(pairs) > 1:
+            pairs.append((num_frames - 1, pairs[-1][1]))
+        keys, subs = tuple(k for k, _ in pairs), tuple(v for _, v in pairs)
+        if len(subs) == 1 or list(keys) == default_keyframes(len(subs), num_frames):
+            return cls(prompt, subs)
+        return cls(prompt, subs, keys)
 
     def to_dict(self) -> dict:
         data = asdict(self)
