@@ -18,7 +18,7 @@
 # `UNet3DConditionModel` as the denoiser and a `DDIMScheduler` as the sampler. The shipped weights
 # are an ordinary diffusers pipeline folder, `data/tiny_model/modelscope/`, so
 # `VSTARPipeline.from_pretrained("tiny")` loads it with the same code that loads the real models
-# of notebook 10.
+# of notebook 11.
 #
 # A model of this size cannot learn real video, so its training data is drawn by code: a
 # synthetic world of one coloured shape moving over a grey background. That world is also what

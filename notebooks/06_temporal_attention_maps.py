@@ -169,7 +169,7 @@ print(f"\ntemporal convolution layers (TemporalConvLayer): {convs}")
 # (almost the finished video).
 #
 # `enable_vstar(pipe.unet, capture=True)` (`vstar_lite/diffusers_hooks.py`, the same code that
-# serves the full-size models of notebook 10) gives every temporal attention layer a processor,
+# serves the full-size models of notebook 11) gives every temporal attention layer a processor,
 # diffusers' way of changing what an attention layer computes without touching its weights. Each
 # call computes its probabilities `"(b h w) heads f f"`, averages them over the first two axes,
 # and adds the resulting `"f f"` to a running sum for its `(level, step)`, with a count;
@@ -1104,7 +1104,7 @@ for claim, value, holds in lines:
 # colour, shape and background, not a scene; and 64 frames is four times its training length,
 # where the paper's models fail at similar ratios (16 to 64-128 frames) but with far richer
 # content. The analysis itself (the capture, the noised real clips, the two numbers, the split by
-# rows) is the paper's and works unchanged on the full-size models of notebook 10.
+# rows) is the paper's and works unchanged on the full-size models of notebook 11.
 #
 # ## Recap
 #

@@ -551,7 +551,7 @@ print("exercise passed:", dict(answer.sigmas), f"regularized steps 0-{answer.unt
 # ## Recap
 #
 # - `pipe(prompt or synopsis=..., tar=TARConfig(...))` turns on TAR and VSP through attention
-#   processors, on the tiny pipeline here and on diffusers models in notebook 10; the processors
+#   processors, on the tiny pipeline here and on diffusers models in notebook 11; the processors
 #   are put back when the call returns.
 # - A synopsis is followed when the first quarter of frames shows the first sub-prompt and the
 #   last quarter the last one, read from pixels frame by frame.
@@ -562,4 +562,5 @@ print("exercise passed:", dict(answer.sigmas), f"regularized steps 0-{answer.unt
 #   two levels) are not shown; the one TAR difference that is shown, in the change ratio at
 #   sigma 8 against sigma 1, goes the opposite way, by 0.016 [0.004, 0.033].
 #
-# Next, notebook 10 runs the same switches on a pretrained diffusers text-to-video model.
+# Next, notebook 10 compares VSTAR with diffusers' FreeNoise and FreeInit on the same tiny
+# models, and notebook 11 runs the same switches on a pretrained diffusers text-to-video model.

@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 10 · The full pipeline on a pretrained model
+# # 11 · The full pipeline on a pretrained model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/10_full_pipeline.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/11_full_pipeline.ipynb)
 #
 # Notebooks 07-09 built VSTAR's two parts, temporal attention regularization (TAR) and video
 # synopsis prompting (VSP), and switched them on in the course's tiny model. This last notebook

@@ -178,3 +178,22 @@ def test_check_predictions_passes_right_answers_and_names_the_wrong_ones(capsys)
         check_predictions(items, {"rises": "up", "falls": "up", "stays": "same"})
     with pytest.raises(AssertionError, match="must answer exactly"):
         check_predictions(items, {"rises": "up"})
+
+
+def test_mask_fill_tells_a_shape_from_scattered_specks_and_reads_real_clips_as_shapes():
+    from vstar_lite.tiny.measure import COMPACT_FILL, mask_fill
+    from vstar_lite.tiny.world import sample_clips
+
+    video = torch.full((1, 3, 2, 32, 32), -1.0)
+    yy, xx = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
+    disc = ((yy - 15.5) ** 2 + (xx - 15.5) ** 2) <= 36  # radius 6
+    video[0, 0, 0][disc] = 1.0  # a red disc
+    for y, x in ((1, 1), (1, 30), (30, 1), (30, 30), (15, 2)):
+        video[0, 0, 1, y, x] = 1.0  # five red specks in the corners and at one edge
+    fill = mask_fill(video)[0]
+    naive = disc.sum() / ((disc.any(1).sum()) * (disc.any(0).sum()))  # area over its box
+    assert fill[0].item() == pytest.approx(float(naive)) and fill[0] > 0.7
+    assert fill[1] < 0.01
+    assert mask_fill(torch.full((1, 3, 1, 32, 32), -1.0)).isnan().all()  # nothing coloured
+    real = sample_clips(48, 16, 7).videos
+    assert (mask_fill(real) >= COMPACT_FILL).float().mean() >= 0.97

@@ -237,7 +237,31 @@ GENERATE_ERRORS = [
     (["a red circle", "--device", "cuda:0"], "finds no CUDA device; use --device cpu"),
     (["a red circle", "--device", "gpu"], "--device must be cpu, cuda or cuda:N, got 'gpu'"),
     ([], "give a PROMPT or --synopsis NAME"),
+    (["a red circle", "--method", "none", "--tar", "0=1"], "--method none samples the plain model"),
+    (["a red circle", "--method", "magic"], None),  # argparse: usage and status 2
+    (
+        ["a red circle moves right on a dark background", "--method", "freenoise"],
+        "is diffusers' AnimateDiff code: it needs a UNetMotionModel",
+    ),
 ]
+
+
+@pytest.mark.parametrize("method, extra", [
+    ("freenoise", ["a red circle moves right on a dark background", "--tar", "0=1"]),
+    ("freeinit", ["--synopsis", "tiny_red_to_blue"]),
+])  # fmt: skip
+def test_generate_runs_diffusers_methods_on_the_animatediff_style_model(
+    tmp_path, capsys, method, extra
+):
+    from PIL import Image
+    from vstar_lite.cli import main
+
+    out = tmp_path / f"{method}.gif"
+    code = main(["generate", *extra, "--method", method, "--model", "tiny-animatediff",
+                 "--frames", "20", "--steps", "2", "--out", str(out), "--no-progress"])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    with Image.open(out) as gif:
+        assert gif.n_frames == 20
 
 
 @pytest.mark.parametrize(("args", "message"), GENERATE_ERRORS, ids=lambda v: " ".join(v)[:40]

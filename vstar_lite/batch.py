@@ -197,10 +197,16 @@ def generate_item(
     """Make one item's video and write it to ``path``; returns (path, frames, seconds).
 
     ``defaults``: ``frames, seed, steps, guidance, eta, tar`` (a mapping or None), ``tar_until``,
-    ``decode_chunk``; an item's own fields win. The pipeline checks every value before sampling.
+    ``decode_chunk`` and ``method`` (``vstar``, the default, or ``none``: this pipeline;
+    ``freenoise`` or ``freeinit``: diffusers' own, see :mod:`vstar_lite.compare`); an item's own
+    fields win. The pipeline checks every value before sampling.
     """
     tar_value = defaults.get("tar") if item.tar == "default" else item.tar
     frames = _setting(item, defaults, "frames")
+    method = defaults.get("method") or "vstar"
+    if method in ("freenoise", "freeinit"):  # diffusers' own, in AnimateDiffPipeline
+        return _generate_with_diffusers_method(item, pipeline, path, defaults, method, tar_value,
+                                               fps=fps, scale=scale)  # fmt: skip
     result = pipeline(
         item.prompt,
         item.synopsis,
@@ -216,6 +222,37 @@ def generate_item(
     return result.save(path, fps=fps, scale=scale), frames, result.seconds
 
 
+def _generate_with_diffusers_method(
+    item: BatchItem,
+    pipeline: Any,
+    path: Path,
+    defaults: Mapping[str, Any],
+    method: str,
+    tar_value: Any,
+    *,
+    fps: float,
+    scale: int,
+) -> tuple[Path, int, float]:
+    """``--method freenoise`` or ``freeinit``: :func:`vstar_lite.compare.generate`, with TAR
+    (``tar``) and a synopsis (FreeNoise: its prompt dict; FreeInit: VSP) where given."""
+    from vstar_lite.compare import Method, generate
+    from vstar_lite.pipeline import VSTARResult
+
+    tar = tar_config(tar_value, _setting(item, defaults, "tar_until"))
+    synopsis = pipeline._resolve_synopses(item.synopsis)[0] if item.synopsis else None
+    name = {"freenoise": "FreeNoise", "freeinit": "FreeInit"}[method]
+    spec = Method(name, tar=tar is not None, vsp=synopsis is not None,
+                  free_noise=method == "freenoise", free_init=method == "freeinit")  # fmt: skip
+    frames = _setting(item, defaults, "frames")
+    made = generate(
+        pipeline, spec, prompt=item.prompt, synopsis=synopsis, num_frames=frames,
+        seed=_setting(item, defaults, "seed"), tar=tar, steps=_setting(item, defaults, "steps"),
+        guidance=_setting(item, defaults, "guidance"), eta=_setting(item, defaults, "eta"),
+    )  # fmt: skip
+    result = VSTARResult(made.video, None, made.seconds)
+    return result.save(path, fps=fps, scale=scale), frames, result.seconds
+
+
 def run_batch(
     items: list[BatchItem],
     pipeline: Any,
@@ -227,15 +264,18 @@ def run_batch(
     fps: float = 8.0,
     scale: int = 1,
     progress: bool = False,
-    log: TextIO = sys.stdout,
-    errors: TextIO = sys.stderr,
+    log: TextIO | None = None,
+    errors: TextIO | None = None,
     stop_on_error: bool = False,
 ) -> tuple[list[Path], list[str]]:
     """Generate this process's share of ``items`` into ``out_dir/NAME{suffix}``; returns (written
     paths, failed names). A failing item is reported on ``errors`` and the others go on, unless
-    ``stop_on_error`` (``vstar-lite generate``, a batch of one) lets the error through.
+    ``stop_on_error`` (``vstar-lite generate``, a batch of one) lets the error through. ``log``
+    and ``errors`` default to the ``sys.stdout`` and ``sys.stderr`` of the call.
     ``defaults``: as in :func:`generate_item`.
     """
+    log = sys.stdout if log is None else log  # looked up now: sys.stdout may have been replaced
+    errors = sys.stderr if errors is None else errors
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     mine = items[slot.rank :: slot.world_size]

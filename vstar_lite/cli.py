@@ -113,7 +113,8 @@ def _add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--layout",
         choices=list(LAYOUTS),
-        help="UNet layout: modelscope (default) or scvideo (sparse causal spatial attention)",
+        help="UNet layout: modelscope (UNet3DConditionModel, the default), scvideo (the same "
+        "with sparse causal spatial attention) or animatediff (UNetMotionModel)",
     )
     parser.add_argument(
         "--autoencoder", metavar="DIR", help="a trained AutoencoderKL folder: skip stage 1"
@@ -193,6 +194,11 @@ def _check_sampling_flags(args: argparse.Namespace) -> None:
     for flag, value in (("--height", args.height), ("--width", args.width)):
         check(flag, value, value is None or value >= 1, ">= 1")
     check("--threads", args.threads, args.threads is None or args.threads >= 1, ">= 1")
+    if getattr(args, "method", None) == "none" and (args.tar or args.synopsis):
+        raise ValueError(
+            "--method none samples the plain model: drop --tar and --synopsis, or use "
+            "--method vstar"
+        )
 
 
 def _check_device(device: str | None) -> None:
@@ -321,6 +327,7 @@ def _run_items(command: str, args: argparse.Namespace) -> int:
             "frames": args.frames, "seed": args.seed, "steps": args.steps,
             "guidance": args.guidance, "eta": args.eta, "tar": _tar_from_flags(args),
             "tar_until": args.tar_until, "decode_chunk": args.decode_chunk,
+            "method": getattr(args, "method", "vstar"),
         }  # fmt: skip
         written, failed = run_batch(
             items, pipe, out_dir, slot=slot, defaults=defaults, suffix=suffix, fps=args.fps,
@@ -352,8 +359,9 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--model",
         default="tiny",
-        help="tiny model: tiny (default, the shipped pipeline folder), scvideo (once trained) or "
-        "a folder written by train; or a pretrained diffusers model: a preset (modelscope, "
+        help="tiny model: tiny (default, the shipped ModelScope-style pipeline folder), "
+        "tiny-animatediff (the AnimateDiff-style one), scvideo (once trained) or a folder "
+        "written by train; or a pretrained diffusers model: a preset (modelscope, "
         "zeroscope, animatediff), a Hub id or a folder",
     )
     parser.add_argument("--frames", type=int, default=16, help="number of frames (default 16)")
@@ -409,6 +417,14 @@ def _add_generate_arguments(parser: argparse.ArgumentParser) -> None:
         "prompt", nargs="?", help='e.g. "a red circle moves right on a dark background"'
     )
     parser.add_argument("--synopsis", help="a synopsis name from data/synopses.json (VSP)")
+    parser.add_argument(
+        "--method",
+        choices=["vstar", "freenoise", "freeinit", "none"],
+        default="vstar",
+        help="vstar (default): TAR (--tar) and VSP (--synopsis) in this package's pipeline; "
+        "freenoise or freeinit: diffusers' FreeNoise or FreeInit (AnimateDiff models, e.g. "
+        "--model tiny-animatediff), with --tar and --synopsis where given; none: the plain model",
+    )
     _add_sampling_arguments(parser)
     parser.add_argument(
         "--out", default="video.gif", help="output .gif or .mp4 (needs ffmpeg; default video.gif)"

@@ -62,6 +62,7 @@ from vstar_lite.tiny.world import (
 
 __all__ = [
     "ASPECT_THRESHOLD",
+    "COMPACT_FILL",
     "CLIP_SCORES",
     "ClipScores",
     "FrameReadout",
@@ -69,6 +70,7 @@ __all__ = [
     "bootstrap_interval",
     "frame_letters",
     "frame_state_match",
+    "mask_fill",
     "read_frames",
     "real_frame_change",
     "score_clips",
@@ -172,6 +174,30 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
         aspect=aspect,
         clean_background=clean_background,
     )
+
+
+COMPACT_FILL = 0.4  # a real shape's mask fills >= this share of its bounding box (circles ~0.8)
+
+
+def mask_fill(videos: torch.Tensor) -> torch.Tensor:
+    """How much of its bounding box the coloured mask of each frame fills, ``"b f"`` (nan where
+    fewer than ``MIN_AREA`` pixels are coloured). A shape fills most of its box (a disc about
+    pi / 4); specks scattered over a frame fill almost none of theirs, although
+    :func:`read_frames` may count them as an object found: a check of the read-out on degenerate
+    frames, calibrated on real clips with :data:`COMPACT_FILL`."""
+    rgb = (videos.detach().float().cpu().clamp(-1, 1) + 1) / 2
+    mask = (rgb.amax(dim=1) - rgb.amin(dim=1)) > CHROMA_THRESHOLD  # "b f h w"
+    rows, cols = mask.any(dim=-1), mask.any(dim=-2)  # "b f h", "b f w"
+
+    def span(hit: torch.Tensor) -> torch.Tensor:
+        index = torch.arange(hit.shape[-1])
+        first = torch.where(hit, index, hit.shape[-1]).amin(-1)
+        last = torch.where(hit, index, -1).amax(-1)
+        return (last - first + 1).clamp(min=1)
+
+    area = mask.sum(dim=(-1, -2)).float()
+    fill = area / (span(rows) * span(cols)).float()
+    return torch.where(area >= MIN_AREA, fill, torch.nan)
 
 
 def _soft_box_and_clean_background(

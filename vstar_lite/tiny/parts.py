@@ -242,7 +242,9 @@ def split_motion_unet(unet: UNetMotionModel) -> tuple[UNet2DConditionModel, Moti
     weights = unet.state_dict()
     for part, keep in ((image_unet, False), (adapter, True)):
         part.load_state_dict({k: v for k, v in weights.items() if ("motion_modules" in k) == keep})
-    return image_unet.to(unet.dtype), adapter.to(unet.dtype)
+    if unet.dtype != torch.float32:  # (a cast to the default dtype would only log a warning)
+        image_unet, adapter = image_unet.to(unet.dtype), adapter.to(unet.dtype)
+    return image_unet, adapter
 
 
 SCHEDULER_CONFIG: dict[str, Any] = {
