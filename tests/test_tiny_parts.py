@@ -314,6 +314,16 @@ def folder(tmp_path_factory):
     )  # fmt: skip
 
 
+def assert_same_frames(ours: VSTARPipeline, theirs) -> None:
+    """``VSTARPipeline`` and diffusers' own pipeline, from the same noise: the same frames."""
+    latents = ours.prepare_latents(1, 6, 32, 32, torch.Generator().manual_seed(3))
+    mine = ours(PROMPT, num_frames=6, steps=4, guidance=4.0, seed=3, progress=False).videos
+    video = theirs(PROMPT, num_frames=6, num_inference_steps=4, guidance_scale=4.0,
+                   latents=latents.clone(), output_type="pt").frames  # fmt: skip
+    video = rearrange(torch.as_tensor(video), "b f c h w -> b c f h w") * 2 - 1
+    torch.testing.assert_close(mine, video.float().clamp(-1, 1), atol=1e-4, rtol=0)
+
+
 def test_diffusers_own_loader_gives_the_same_frames_as_vstar_pipeline(folder):
     index = json.loads((folder / "model_index.json").read_text())
     assert index["_class_name"] == "TextToVideoSDPipeline"
@@ -322,12 +332,7 @@ def test_diffusers_own_loader_gives_the_same_frames_as_vstar_pipeline(folder):
     ours = VSTARPipeline.from_pretrained(folder, device="cpu")
     theirs = DiffusionPipeline.from_pretrained(folder, local_files_only=True)
     assert type(theirs).__name__ == "TextToVideoSDPipeline"
-    latents = ours.prepare_latents(1, 6, 32, 32, torch.Generator().manual_seed(3))
-    mine = ours(PROMPT, num_frames=6, steps=4, guidance=4.0, seed=3, progress=False).videos
-    video = theirs(PROMPT, num_frames=6, num_inference_steps=4, guidance_scale=4.0,
-                   latents=latents.clone(), output_type="pt").frames  # fmt: skip
-    video = rearrange(torch.as_tensor(video), "b f c h w -> b c f h w") * 2 - 1
-    torch.testing.assert_close(mine, video.float().clamp(-1, 1), atol=1e-4, rtol=0)
+    assert_same_frames(ours, theirs)
 
 
 def test_the_scvideo_layout_is_recorded_and_installed_on_load(folder, tmp_path):
@@ -390,12 +395,7 @@ def test_the_animatediff_layout_trains_on_the_shipped_text_encoder_and_loads_in_
     assert isinstance(theirs.unet, UNetMotionModel)
     assert theirs.unet.config.motion_max_seq_length == 128
     ours = VSTARPipeline.from_pretrained(folder, device="cpu")
-    latents = ours.prepare_latents(1, 6, 32, 32, torch.Generator().manual_seed(3))
-    mine = ours(PROMPT, num_frames=6, steps=4, guidance=4.0, seed=3, progress=False).videos
-    video = theirs(PROMPT, num_frames=6, num_inference_steps=4, guidance_scale=4.0,
-                   latents=latents.clone(), output_type="pt").frames  # fmt: skip
-    video = rearrange(torch.as_tensor(video), "b f c h w -> b c f h w") * 2 - 1
-    torch.testing.assert_close(mine, video.float().clamp(-1, 1), atol=1e-4, rtol=0)
+    assert_same_frames(ours, theirs)
 
 
 def test_splitting_a_motion_unet_and_joining_it_again_changes_nothing():
