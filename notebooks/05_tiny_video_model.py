@@ -736,7 +736,9 @@ print(f"frame positions in the {len(temporal_blocks)} temporal transformers: "
 # motion modules, by contrast, add sinusoidal frame positions from a table of 32 rows: beyond 32
 # frames that model meets positions it never saw, a different failure.
 #
-# **Two layouts, one class.** `LAYOUTS` names two ways of connecting frames in the same UNet:
+# **Two layouts, one class.** Two of the names in `LAYOUTS` are ways of connecting frames in the
+# same UNet (the third, `"animatediff"`, is another class, AnimateDiff's `UNetMotionModel`, which
+# notebook 10 compares with this one):
 #
 # - **`"modelscope"`** (the shipped model): spatial self-attention within each frame; frames meet
 #   only in the temporal convolutions and temporal attentions;
@@ -798,8 +800,9 @@ conditions = {
     "temporal conv off": dict(attention=False, convolution=True),
     "both off": dict(attention=True, convolution=True),
 }
+FRAME_LAYOUTS = [layout for layout in LAYOUTS if layout != "animatediff"]  # UNet3DConditionModel
 maps = {(layout, name): influence(switch_off(live_unet(layout), **off))
-        for layout in LAYOUTS for name, off in conditions.items()}  # fmt: skip
+        for layout in FRAME_LAYOUTS for name, off in conditions.items()}  # fmt: skip
 processors = live_unet("scvideo").attn_processors.values()
 print(f"scvideo layout: {sum(isinstance(p, SparseCausalProcessor) for p in processors)} of "
       f"{len(processors)} attention layers have a SparseCausalProcessor")  # fmt: skip
@@ -812,7 +815,7 @@ for (layout, name), ax in zip(maps, axes.flat):
 fig.colorbar(image, ax=axes, label="log10 max |change| (-8: none)", shrink=0.8)
 plt.show()
 print("output frames that change (x) when only input frame 3 changes, both paths off:")
-for layout in LAYOUTS:
+for layout in FRAME_LAYOUTS:
     column = maps[(layout, "both off")][:, 3] > 1e-6
     print(f"  {layout:<11}" + "".join(" x" if c else " ." for c in column))
 
@@ -1012,7 +1015,7 @@ for name in names:
 # 10" (0.50 [0.34, 0.66]): there a difference is not shown. These six rows were measured on the
 # earlier world, so comparing the top row with them mixes two worlds with two recipes.
 #
-# The shipped model predicts the clean latents: `prediction_type=sample` in both presets printed
+# The shipped model predicts the clean latents: `prediction_type=sample` in every preset printed
 # above, and the shipped run's `train_config.json` does not differ from its preset (section 7 prints
 # the same value from `pipe.scheduler.config`). The table does not show that `x0` beats `v` on
 # `correct`: 0.49 [0.35, 0.63] against 0.50 [0.34, 0.67], intervals that overlap, measured on the

@@ -268,12 +268,15 @@ def test_from_tiny_gives_the_frames_of_from_pretrained_of_the_shipped_folder():
 
 
 def test_tiny_names_and_trained_folders_are_recognized(tmp_path):
-    assert sorted(TINY_PIPELINES) == ["scvideo", "tiny"] and TINY_PIPELINES["scvideo"] == "scvideo"
-    assert is_tiny_model("tiny") and is_tiny_model("scvideo")
+    assert sorted(TINY_PIPELINES) == ["scvideo", "tiny", "tiny-animatediff"]
+    assert TINY_PIPELINES["scvideo"] == "scvideo"
+    assert TINY_PIPELINES["tiny-animatediff"] == "animatediff"  # not the preset "animatediff"
+    assert is_tiny_model("tiny") and is_tiny_model("scvideo") and is_tiny_model("tiny-animatediff")
     assert is_tiny_model(tiny_folder("tiny"))  # a folder with vstar_lite.json
-    assert not is_tiny_model("modelscope") and not is_tiny_model("vstar")
-    assert not is_tiny_model(tmp_path)
-    with pytest.raises(ValueError, match=r"name_or_dir must be one of \['scvideo', 'tiny'\] or a "):
+    assert is_tiny_model(tiny_folder("tiny-animatediff"))
+    assert not is_tiny_model("modelscope") and not is_tiny_model("animatediff")
+    assert not is_tiny_model("vstar") and not is_tiny_model(tmp_path)
+    with pytest.raises(ValueError, match=r"name_or_dir must be one of \['scvideo', 'tiny', 'tiny-"):
         VSTARPipeline.from_tiny("modelscope")  # a preset: never downloaded by from_tiny
 
 
