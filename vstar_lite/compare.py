@@ -36,6 +36,7 @@ import torch
 from vstar_lite.diffusers_hooks import enable_vstar
 from vstar_lite.pipeline import MAX_SEED, VSTARPipeline, _check_int, _check_number
 from vstar_lite.tar import TARConfig
+from vstar_lite.unet_layers import is_motion_unet
 from vstar_lite.vsp import Synopsis
 
 __all__ = [
@@ -125,9 +126,9 @@ def animatediff_pipeline(pipe: VSTARPipeline, motion_adapter: Any = None) -> Any
     """diffusers' ``AnimateDiffPipeline`` on ``pipe``'s own parts (shared, not copied). Its
     ``enable_free_noise`` reads the motion adapter's config; a course model's adapter is split
     from its UNet (:func:`~vstar_lite.tiny.parts.split_motion_unet`) when none is given."""
-    from diffusers import AnimateDiffPipeline, UNetMotionModel
+    from diffusers import AnimateDiffPipeline
 
-    if not isinstance(pipe.unet, UNetMotionModel):
+    if not is_motion_unet(pipe.unet):
         raise ValueError(
             f"FreeNoise and FreeInit need an AnimateDiff UNet (UNetMotionModel); this model's "
             f"UNet is {type(pipe.unet).__name__}"
@@ -195,7 +196,7 @@ def generate(
     if spec.vsp and synopsis is None and not spec.free_noise:
         raise ValueError(f"method {method!r} follows a synopsis: give synopsis, not prompt")
     tar = (tar or COMPARED_TAR) if spec.tar else None
-    motion = type(pipe.unet).__name__ == "UNetMotionModel"
+    motion = is_motion_unet(pipe.unet)
     if spec.needs_animatediff and not motion:
         raise ValueError(
             f"method {method!r} is diffusers' AnimateDiff code: it needs a UNetMotionModel, "
@@ -312,7 +313,7 @@ def compare(
         "synopsis": [(None, n, syn, s) for n, syn in synopses.items() for s in synopsis_seeds],
     }
     for model_name, pipe in models.items():
-        motion = type(pipe.unet).__name__ == "UNetMotionModel"
+        motion = is_motion_unet(pipe.unet)
         ad = animatediff_pipeline(pipe) if motion else None
         for frames, kind in itertools.product(frame_counts, requests):
             for method in methods_for(motion, kind == "synopsis"):

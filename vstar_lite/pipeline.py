@@ -46,6 +46,7 @@ from vstar_lite.diffusers_hooks import check_tar, enable_vstar
 from vstar_lite.memory import check_fits
 from vstar_lite.processors import AttentionCapture
 from vstar_lite.tar import TARConfig
+from vstar_lite.unet_layers import unet_text
 from vstar_lite.vsp import Synopsis, interpolate_embeddings, load_synopses
 
 __all__ = [
@@ -427,12 +428,9 @@ class VSTARPipeline:
         return self.tiny
 
     def unet_text(self, context: torch.Tensor, num_frames: int) -> torch.Tensor:
-        """Text ``"b L D"`` as the UNet reads it: AnimateDiff's ``UNetMotionModel`` takes one
-        text per frame, ``"(b f) L D"``; ModelScope's ``UNet3DConditionModel`` repeats
-        ``"b L D"`` over the frames itself."""
-        if type(self.unet).__name__ == "UNetMotionModel":
-            return context.repeat_interleave(num_frames, dim=0)  # "(b f) L D"
-        return context
+        """Text ``"b L D"`` as this pipeline's UNet reads it
+        (:func:`~vstar_lite.unet_layers.unet_text`)."""
+        return unet_text(self.unet, context, num_frames)
 
     @torch.no_grad()
     def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import torch
 from torch import nn
 
 __all__ = [
@@ -21,7 +22,9 @@ __all__ = [
     "attention_modules",
     "find_cross_attentions",
     "find_temporal_attentions",
+    "is_motion_unet",
     "unet_level",
+    "unet_text",
 ]
 
 TEMPORAL_PARTS = ("temp_attentions", "motion_modules")
@@ -76,3 +79,17 @@ def find_cross_attentions(unet: nn.Module) -> list[str]:
         for name, module in attention_modules(unet)
         if module.is_cross_attention and not any(p in TEMPORAL_PARTS for p in name.split("."))
     ]
+
+
+def is_motion_unet(unet: nn.Module) -> bool:
+    """An AnimateDiff ``UNetMotionModel`` (checked by name: no diffusers import needed)."""
+    return type(unet).__name__ == "UNetMotionModel"
+
+
+def unet_text(unet: nn.Module, context: torch.Tensor, num_frames: int) -> torch.Tensor:
+    """Text ``"b L D"`` as ``unet`` reads it: AnimateDiff's ``UNetMotionModel`` takes one text
+    per frame, ``"(b f) L D"``; ModelScope's ``UNet3DConditionModel`` repeats ``"b L D"`` over
+    the frames itself."""
+    if is_motion_unet(unet):
+        return context.repeat_interleave(num_frames, dim=0)  # "(b f) L D"
+    return context

@@ -57,6 +57,7 @@ from vstar_lite.tiny.recipes import (
     Preset,
 )
 from vstar_lite.tiny.world import BACKGROUNDS, COLOURS, DIRECTIONS, SHAPES, caption, sample_clips
+from vstar_lite.unet_layers import unet_text
 
 __all__ = [
     "PRESETS",
@@ -505,8 +506,7 @@ def train_denoiser(
         drop = torch.rand(config.batch, generator=generator) < config.caption_dropout
         captions = ["" if d else c for d, c in zip(drop.tolist(), batch_captions)]
         context = model.text_encoder(tokens(captions))[0]  # "b L D"
-        if config.layout == "animatediff":  # UNetMotionModel reads one text per frame
-            context = context.repeat_interleave(x0.shape[2], dim=0)  # "(b f) L D"
+        context = unet_text(model.unet, context, x0.shape[2])  # AnimateDiff: "(b f) L D"
         noisy = noise_schedule.add_noise(x0, noise, t)
         target = diffusion_target(config.prediction_type, noise_schedule, x0, noise, t)
         prediction = model.unet(noisy, t, encoder_hidden_states=context).sample
