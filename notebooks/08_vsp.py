@@ -88,7 +88,7 @@ from vstar_lite.tiny.evaluate import synopsis_quarter_scores
 from vstar_lite.tiny.measure import bootstrap_interval, frame_letters
 from vstar_lite.tiny.parts import WORDS
 from vstar_lite.tiny.world import parse_caption
-from vstar_lite.utils import check_predictions, notebook_setup
+from vstar_lite.utils import check_predictions, fmt_interval, notebook_setup
 from vstar_lite.viz import frame_strip, show_video, video_grid
 from vstar_lite.vsp import (
     SYNOPSIS_INSTRUCTION,
@@ -652,21 +652,14 @@ print(f"{'synopsis asks':<15}" + "   ".join([asks(red_to_blue, keys_16)] * len(S
 # and a zero last quarter, and VSP high values in both. Per seed, then the mean with its 95%
 # bootstrap interval over the two videos:
 
-
 # %%
-def cell(triple, digits: int = 2) -> str:
-    """(mean, low, high) -> 'mean [low, high]'."""
-    mean, low, high = triple
-    return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
-
-
 print(f"{'condition':<15}{'':<10}{'first quarter (red)':>22}{'last quarter (blue)':>22}")
 for name, clips in videos.items():
     quarters = synopsis_quarter_scores(clips, red_to_blue)  # {"first": [...], "last": [...]}
     for seed, first, last in zip(SEEDS, quarters["first"], quarters["last"]):
         print(f"{name:<15}{f'seed {seed}':<10}{fmt(first, 2):>22}{fmt(last, 2):>22}")
-    print(f"{name:<15}{'mean':<10}{cell(bootstrap_interval(quarters['first'])):>22}"
-          f"{cell(bootstrap_interval(quarters['last'])):>22}")  # fmt: skip
+    print(f"{name:<15}{'mean':<10}{fmt_interval(bootstrap_interval(quarters['first'])):>22}"
+          f"{fmt_interval(bootstrap_interval(quarters['last'])):>22}")  # fmt: skip
 
 # %% [markdown]
 # Two videos per condition are an anecdote: with two values an interval is as wide as their
@@ -681,8 +674,8 @@ print(f"{'condition':<48}{'synopsis':<20}{'first quarter':>20}{'last quarter':>2
 for condition, by_synopsis in report["vsp"].items():
     if condition.startswith(f"{NUM_FRAMES} frames"):
         for name, quarters in by_synopsis.items():
-            print(f"{condition:<48}{name:<20}{cell(quarters['first']):>20}"
-                  f"{cell(quarters['last']):>20}")  # fmt: skip
+            print(f"{condition:<48}{name:<20}{fmt_interval(quarters['first']):>20}"
+                  f"{fmt_interval(quarters['last']):>20}")  # fmt: skip
 
 # %% [markdown]
 # **What the numbers show.** In the letter lines the single prompt reads red in all 16 frames of

@@ -73,7 +73,7 @@ from vstar_lite.diffusers_hooks import find_temporal_attentions
 from vstar_lite.paths import data_path
 from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, paired_difference, synopsis_quarter_scores
 from vstar_lite.tiny.measure import bootstrap_interval, frame_letters
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import fmt_interval, notebook_setup
 from vstar_lite.viz import show_video, video_grid
 from vstar_lite.vsp import load_synopses
 
@@ -90,12 +90,6 @@ print(f"recorded report: {report['command']}")
 def fmt(value: float, digits: int = 2) -> str:
     """A rounded number that never prints as -0.00."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
-
-
-def cell(triple, digits: int = 2) -> str:
-    """(mean, low, high) -> 'mean [low, high]'."""
-    mean, low, high = triple
-    return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
 def verdict(diff, sign: int = 1) -> str:
@@ -215,8 +209,8 @@ show_video(video_grid(grid[:, :, ::2], columns=4), fps=3, scale=2, value_range=(
 print(f"{'condition':<12}{'first quarter':>20}{'last quarter':>20}")
 for name in CONDITIONS:
     q = synopsis_quarter_scores(videos[name], synopsis)
-    print(f"{name:<12}{cell(bootstrap_interval(q['first'])):>20}"
-          f"{cell(bootstrap_interval(q['last'])):>20}")  # fmt: skip
+    print(f"{name:<12}{fmt_interval(bootstrap_interval(q['first'])):>20}"
+          f"{fmt_interval(bootstrap_interval(q['last'])):>20}")  # fmt: skip
 
 # %% [markdown]
 # Three videos are an anecdote: with three values an interval is as wide as their spread. The
@@ -242,8 +236,8 @@ for frames in (16, 64):
     for name in report["vsp"][next(iter(vsp_rows(frames).values()))]:
         for label, key in vsp_rows(frames).items():
             q = report["vsp"][key][name]
-            print(f"{name:<20}{frames:>7}  {label:<11}{cell(q['first']):>20}"
-                  f"{cell(q['last']):>20}")  # fmt: skip
+            print(f"{name:<20}{frames:>7}  {label:<11}{fmt_interval(q['first']):>20}"
+                  f"{fmt_interval(q['last']):>20}")  # fmt: skip
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained", sharey=True)
@@ -455,7 +449,7 @@ if "16 frames, TAR {0: 1, 1: 1}" in conditions:
     )
 print(f"{'claim':<40}{'difference [95% interval]':>28}  verdict")
 for claim, diff, sign in CLAIMS:
-    print(f"{claim:<40}{cell(diff, 3):>28}  {verdict(diff, sign)}")
+    print(f"{claim:<40}{fmt_interval(diff, 3):>28}  {verdict(diff, sign)}")
 
 # %% [markdown]
 # - **Claim 1, VSP, 16 frames: shown.** Pooled over the 3 synopses x 6 seeds (18 videos), +VSP

@@ -71,7 +71,7 @@ from vstar_lite.paths import data_path
 from vstar_lite.tar import diagonalness
 from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, real_clips
 from vstar_lite.tiny.measure import COMPACT_FILL, frame_letters, mask_fill
-from vstar_lite.utils import fmt, notebook_setup
+from vstar_lite.utils import fmt, fmt_interval, notebook_setup
 from vstar_lite.viz import attention_heatmap, show_video, video_grid
 from vstar_lite.vsp import Synopsis, load_synopses
 
@@ -90,10 +90,6 @@ for name, pipe in models.items():
 comparison = json.loads(data_path("tiny_model", "comparison.json").read_text())
 print(f"recorded comparison: {comparison['command']}")
 
-
-def cell(triple, digits: int = 2) -> str:
-    """(mean, low, high) -> 'mean [low, high]'."""
-    return f"{fmt(triple[0], digits)} [{fmt(triple[1], digits)}, {fmt(triple[2], digits)}]"
 
 
 # %% [markdown]
@@ -300,7 +296,7 @@ for frames in (64, 16):
         print(f"{frames} frames, {kind} videos:" + "".join(f"{n:>22}" for n in names))
         for row in rows_of(kind, frames):
             label = f"  {row['model'].split('-')[0]:<12}{row['method']:<16}"
-            print(label + "".join(f"{cell(row['summary'][n]):>22}" for n in names))
+            print(label + "".join(f"{fmt_interval(row['summary'][n]):>22}" for n in names))
 
 # %% [markdown]
 # ## 5. What each method costs

@@ -91,6 +91,13 @@ def test_fmt_rounds_without_negative_zero():
     assert fmt(-0.0001) == "0.00" and fmt(2.345, 1) == "2.3" and fmt(-1.5) == "-1.50"
 
 
+def test_fmt_interval_writes_mean_and_interval_rounded_alike():
+    from vstar_lite.utils import fmt_interval
+
+    assert fmt_interval((0.5, -0.0001, 0.98765)) == "0.50 [0.00, 0.99]"
+    assert fmt_interval((0.0123, 0.004, 0.033), 3) == "0.012 [0.004, 0.033]"
+
+
 def test_wrong_shape_colour_or_background_is_not_correct():
     clips = sample_clips(6, 16, seed=1, colour="red", shape="circle", background="dark")
     direction = clips.params.direction

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import torch
 
-__all__ = ["check_predictions", "fmt", "seed_everything", "notebook_setup"]
+__all__ = ["check_predictions", "fmt", "fmt_interval", "seed_everything", "notebook_setup"]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -36,6 +36,12 @@ def notebook_setup(seed: int = 0) -> str:
 def fmt(value: float, digits: int = 2) -> str:
     """``value`` rounded to ``digits`` decimals for printing, never as ``-0.00``."""
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
+
+
+def fmt_interval(triple: tuple[float, float, float], digits: int = 2) -> str:
+    """``(mean, low, high)`` as ``"mean [low, high]"``, each rounded by :func:`fmt`."""
+    mean, low, high = triple
+    return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
 
 
 def check_predictions(
