@@ -222,3 +222,17 @@ def test_the_report_tool_summarizes_and_writes_every_row(motion_pipe, tmp_path):
     for row in rows:
         assert f"| AnimateDiff-style | 16 | {row['method']} | 2 |" in text
     assert "0.500 [0.500, 0.500]" in text
+
+
+def test_a_word_outside_the_tiny_grammar_is_refused_before_any_text_or_unet_call():
+    pipe = VSTARPipeline.from_tiny("tiny-animatediff")
+    calls = []
+    hooks = [m.register_forward_pre_hook(lambda *_: calls.append(1))
+             for m in (pipe.unet, pipe.text_encoder)]  # fmt: skip
+    try:
+        with pytest.raises(ValueError, match="unknown word 'pink'"):
+            generate(pipe, "FreeNoise", prompt="a pink circle moves right on a dark background")
+    finally:
+        for hook in hooks:
+            hook.remove()
+    assert not calls

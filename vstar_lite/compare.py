@@ -203,7 +203,7 @@ def generate(
             f"this model's UNet is {type(pipe.unet).__name__}"
         )
     text = prompt if synopsis is None else synopsis.sub_prompts[0]
-    pipe.encode_prompt([text] if synopsis is None else list(synopsis.sub_prompts))  # checks words
+    pipe.check_words([text] if synopsis is None else list(synopsis.sub_prompts))
     counter = _CountCalls(pipe.unet)
     started = time.perf_counter()
     try:

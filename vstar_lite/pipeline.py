@@ -432,15 +432,20 @@ class VSTARPipeline:
         (:func:`~vstar_lite.unet_layers.unet_text`)."""
         return unet_text(self.unet, context, num_frames)
 
-    @torch.no_grad()
-    def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
-        """Prompts -> ``"b L D"`` text embeddings (padded to the tokenizer's maximum length).
-        A tiny-world pipeline refuses a word outside its grammar (a ``ValueError`` naming it)."""
+    def check_words(self, prompts: Sequence[str]) -> None:
+        """A tiny-world pipeline refuses a word outside its grammar (a ``ValueError`` naming it);
+        any other pipeline takes every word."""
         if self.tiny:
             from vstar_lite.tiny.parts import check_prompt
 
             for text in prompts:
                 check_prompt(text)
+
+    @torch.no_grad()
+    def encode_prompt(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Prompts -> ``"b L D"`` text embeddings (padded to the tokenizer's maximum length),
+        after :meth:`check_words`."""
+        self.check_words(prompts)
         tokens = self.tokenizer(
             list(prompts),
             padding="max_length",
