@@ -329,7 +329,7 @@ for frames in (16, 128):
 
 # %% [markdown]
 # On a log-log plot a quantity that grows like $f$ has slope 1 and one that grows like $f^2$ has
-# slope 2. The dashed line is the 80 GB of one A100-80G, the GPU SCVideo was trained on:
+# slope 2. The dotted line is the 80 GB of one A100-80G, the GPU SCVideo was trained on:
 
 # %%
 styles = {"full": "o-", "causal": "s--", "sparse causal": "D-", "spatial": "^-", "temporal": "v-"}
