@@ -154,6 +154,30 @@ def test_teleports_and_flicker_are_caught():
     assert min(r.change_ratio for r in score_clips(noisy, clips.captions)) > 5
 
 
+def test_a_jump_through_frames_without_a_shape_is_still_a_teleport():
+    yy, xx = torch.meshgrid(torch.arange(32) + 0.5, torch.arange(32) + 0.5, indexing="ij")
+
+    def disc(x: float, y: float) -> torch.Tensor:  # "h w", a red disc of radius 4
+        return ((xx - x) ** 2 + (yy - y) ** 2) <= 16
+
+    def clip(centres: list[list[tuple[float, float]]]) -> torch.Tensor:  # discs per frame
+        video = torch.full((1, 3, len(centres), 32, 32), -0.8)
+        for f, discs in enumerate(centres):
+            for x, y in discs:
+                video[0, 0, f][disc(x, y)] = 1.0
+        return video
+
+    smooth = [[(6.0 + t, 8.0)] for t in range(16)]  # one disc, 1 px per frame to the right
+    jumps = smooth[:7] + [[(13.0, 8.0), (20.0, 26.0)]] + [[(13.0 + t, 26.0)] for t in range(8, 16)]
+    text = ["a red circle moves right on a dark background"]
+    assert score_clips(clip(smooth), text)[0].teleports == 0.0
+    frames = read_frames(clip(jumps))
+    assert frames.colour[0][7] is None  # two discs in frame 7: no shape found
+    row = score_clips(clip(jumps), text)[0]
+    assert row.found == pytest.approx(15 / 16)
+    assert row.teleports == pytest.approx(2 / 15)  # 20 px over frame 7's two steps: both jumps
+
+
 def test_bootstrap_interval_brackets_the_mean_and_shrinks_with_more_videos():
     values = torch.rand(400, generator=torch.Generator().manual_seed(0))
     mean, low, high = bootstrap_interval(values[:40])
@@ -204,3 +228,18 @@ def test_mask_fill_tells_a_shape_from_scattered_specks_and_reads_real_clips_as_s
     assert mask_fill(torch.full((1, 3, 1, 32, 32), -1.0)).isnan().all()  # nothing coloured
     real = sample_clips(48, 16, 7).videos
     assert (mask_fill(real) >= COMPACT_FILL).float().mean() >= 0.97
+
+
+def test_scattered_specks_are_no_object_found():
+    from vstar_lite.tiny.measure import read_frames
+
+    video = torch.full((1, 3, 2, 32, 32), -0.8)  # dark background
+    video[0, 0, 0, 12:20, 12:20] = 1.0  # frame 0: a compact red patch of 64 pixels
+    for y in range(2, 30, 6):  # frame 1: 25 red specks of one pixel over the whole frame
+        for x in range(2, 30, 6):
+            video[0, 0, 1, y, x] = 1.0
+    frames = read_frames(video)
+    assert frames.colour[0] == ["red", None]  # 25 pixels is area enough: only the fill says no
+    assert frames.x[0, 1].isnan() and frames.fill[0, 1] < 0.05
+    scores = score_clips(video, ["a red circle moves right on a dark background"])
+    assert scores[0].found == 0.5

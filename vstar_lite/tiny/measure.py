@@ -6,8 +6,10 @@ flicker more than a real clip? The read-out works per frame:
 
 - **object mask**: the background is grey (chroma ``max(rgb) - min(rgb)`` = 0) and the shapes are
   saturated (chroma >= 0.6 on a [0, 1] scale), so ``chroma > 0.25`` separates them; a frame
-  whose mask is smaller than 4 or larger than 200 pixels (the largest shape covers about 128)
-  has no readable object: noise, a smear or nothing;
+  whose mask is smaller than 4 or larger than 200 pixels (the largest shape covers about 128),
+  or fills less than 0.4 of its bounding box (a real shape fills 0.64 or more: a disc about
+  pi / 4; specks scattered over the frame fill almost nothing), has no readable object: noise,
+  specks, a smear or nothing;
 - **colour**: the circular mean hue of the mask, assigned to the nearest caption hue (hue, not
   RGB distance: yellow and green are close in RGB and 65 degrees apart in hue);
 - **position** and **size**: the chroma-weighted centroid and ``sqrt(area)`` of the mask;
@@ -34,7 +36,9 @@ calibrated: on real clips every one reads >= 0.97 (``tests/test_measure.py`` kee
   flips when the shape bounces off the wall it was heading for (a step next to that wall may go
   either way);
 - **speed**: the median centroid step, pixels per frame; **teleports**: steps longer than
-  :data:`TELEPORT` pixels (real clips never move more than 1.6);
+  :data:`TELEPORT` pixels (real clips never move more than 1.6). Across frames where no shape is
+  found, the jump between the found frames on either side is spread over the steps between
+  them, so a shape that vanishes and reappears elsewhere still teleports;
 - **frame change**: the mean absolute frame-to-frame pixel change, divided by that of real clips
   of the same caption (1 = as much change as real footage);
 - **shade and size drift**: the standard deviation over frames of the hue (degrees) and of the
@@ -84,6 +88,7 @@ EDGE_THRESHOLD = 0.1  # chroma above which a pixel counts towards the centroid
 DIRECTION_STEPS = 4  # frames over which the initial direction is read
 MIN_AREA = 4.0  # pixels: fewer means "no object in this frame"
 MAX_AREA = 200.0  # pixels: the largest shape covers ~128; more is noise or a smear, not a shape
+COMPACT_FILL = 0.4  # a shape's mask fills >= this share of its bounding box (real: >= 0.64)
 ASPECT_THRESHOLD = 1.5  # width / height of the soft bounding box: circles ~1, bars ~2.2
 BACKGROUND_MARGIN = 0.05  # grey levels beyond the real range still accepted
 TELEPORT = 3.0  # pixels per frame: real shapes move at most 1.6
@@ -107,6 +112,7 @@ class FrameReadout:
     height: torch.Tensor
     aspect: torch.Tensor  # width / height: ~1 circle, ~2.2 bar; nan
     clean_background: torch.Tensor  # mean grey at least one pixel away from the shape
+    fill: torch.Tensor  # share of its bounding box the coloured mask fills; nan if < MIN_AREA
 
 
 def read_frames(videos: torch.Tensor) -> FrameReadout:
@@ -120,7 +126,8 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
     chroma = top - bottom
     mask = (chroma > CHROMA_THRESHOLD).float()
     area = mask.sum(dim=(-1, -2))  # "b f"
-    found = (area >= MIN_AREA) & (area <= MAX_AREA)
+    fill = _fill(mask > 0)
+    found = (area >= MIN_AREA) & (area <= MAX_AREA) & (fill >= COMPACT_FILL)
     h, w = videos.shape[-2:]
     ys = torch.arange(h, dtype=torch.float32).view(1, 1, -1, 1) + 0.5
     xs = torch.arange(w, dtype=torch.float32).view(1, 1, 1, -1) + 0.5
@@ -173,20 +180,13 @@ def read_frames(videos: torch.Tensor) -> FrameReadout:
         height=height,
         aspect=aspect,
         clean_background=clean_background,
+        fill=torch.where(area >= MIN_AREA, fill, nan),
     )
 
 
-COMPACT_FILL = 0.4  # a real shape's mask fills >= this share of its bounding box (circles ~0.8)
-
-
-def mask_fill(videos: torch.Tensor) -> torch.Tensor:
-    """How much of its bounding box the coloured mask of each frame fills, ``"b f"`` (nan where
-    fewer than ``MIN_AREA`` pixels are coloured). A shape fills most of its box (a disc about
-    pi / 4); specks scattered over a frame fill almost none of theirs, although
-    :func:`read_frames` may count them as an object found: a check of the read-out on degenerate
-    frames, calibrated on real clips with :data:`COMPACT_FILL`."""
-    rgb = (videos.detach().float().cpu().clamp(-1, 1) + 1) / 2
-    mask = (rgb.amax(dim=1) - rgb.amin(dim=1)) > CHROMA_THRESHOLD  # "b f h w"
+def _fill(mask: torch.Tensor) -> torch.Tensor:
+    """``"b f"`` share of its bounding box that the boolean ``mask: "b f h w"`` fills (1 where
+    the mask is empty)."""
     rows, cols = mask.any(dim=-1), mask.any(dim=-2)  # "b f h", "b f w"
 
     def span(hit: torch.Tensor) -> torch.Tensor:
@@ -195,9 +195,16 @@ def mask_fill(videos: torch.Tensor) -> torch.Tensor:
         last = torch.where(hit, index, -1).amax(-1)
         return (last - first + 1).clamp(min=1)
 
-    area = mask.sum(dim=(-1, -2)).float()
-    fill = area / (span(rows) * span(cols)).float()
-    return torch.where(area >= MIN_AREA, fill, torch.nan)
+    return mask.sum(dim=(-1, -2)).float() / (span(rows) * span(cols)).float()
+
+
+def mask_fill(videos: torch.Tensor) -> torch.Tensor:
+    """How much of its bounding box the coloured mask of each frame fills, ``"b f"`` (nan where
+    fewer than ``MIN_AREA`` pixels are coloured): :attr:`FrameReadout.fill` of
+    :func:`read_frames`. A shape fills most of its box (a disc about pi / 4, real clips 0.64 or
+    more); specks scattered over a frame fill almost none of theirs, so a frame whose mask fills
+    less than :data:`COMPACT_FILL` has no object found."""
+    return read_frames(videos).fill
 
 
 def _soft_box_and_clean_background(
@@ -364,6 +371,20 @@ def _direction_consistency(
     return good / total if total else float("nan")
 
 
+def _steps_across_gaps(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Centroid step per frame, pixels, between consecutive frames where the shape is found
+    (``x``, ``y``: ``"f"``, nan where lost). Across a gap of lost frames the distance between
+    the two found frames is spread evenly over the gap's steps, each counted: a shape that fades
+    out and reappears 15 px away over two steps moves 7.5 px in each, a teleport twice (losing
+    it for those frames does not hide the jump)."""
+    found = (~x.isnan() & ~y.isnan()).nonzero().flatten()
+    if len(found) < 2:
+        return torch.zeros(0)
+    gap = found.diff()  # steps between consecutive found frames
+    distance = torch.stack([x[found].diff(), y[found].diff()], -1).norm(dim=-1)
+    return (distance / gap).repeat_interleave(gap)
+
+
 def real_frame_change(captions: Sequence[str], num_frames: int, clips: int = 16) -> dict:
     """Mean frame-to-frame change of ``clips`` real clips per distinct caption (fixed seed)."""
     change = {}
@@ -395,8 +416,7 @@ def score_clips(videos: torch.Tensor, captions: Sequence[str]) -> list[ClipScore
         shape_ok = torch.tensor([s == want["shape"] for s in frames.shape[i]])
         dx, dy = DIRECTIONS[want["direction"]]
         along, length = (frames.x[i], frames.width[i]) if dx else (frames.y[i], frames.height[i])
-        steps = torch.stack([frames.x[i].diff(), frames.y[i].diff()], -1).norm(dim=-1)
-        steps = steps[~steps.isnan()]
+        steps = _steps_across_gaps(frames.x[i], frames.y[i])
         change = float((videos[i, :, 1:] - videos[i, :, :-1]).abs().mean())
         rows.append(
             ClipScores(

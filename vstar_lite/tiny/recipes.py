@@ -166,7 +166,8 @@ class Preset:
 # the caption's shape in 0.74 of the frames, at 2400 in 0.99 (data/tiny_model/README.md).
 SHIPPED_DENOISER = DenoiserConfig(steps=2400, text_pretrain=300, text_lr=0.0)
 # A learner's run: the same recipe for half the UNet steps, 11 minutes on 2 CPU cores; it drew the
-# caption's shape in 0.97 [0.94, 0.99] of the frames (data/tiny_model/quick_report.md).
+# caption's shape in 0.97 [0.94, 0.99] of the frames, read before the fill test of measure.py
+# (data/tiny_model/quick_report.md).
 QUICK_DENOISER = replace(SHIPPED_DENOISER, steps=1200)
 # The AnimateDiff-style UNet (UNetMotionModel: motion modules with sinusoidal frame positions, no
 # temporal convolution) with the shipped recipe, on the shipped autoencoder and text encoder.
