@@ -127,3 +127,56 @@ def test_real_clip_attention_under_tar_follows_its_step_limit(pipe):
     assert diagonalness(nursed[(0, 0)]) > diagonalness(plain[(0, 0)]) + 0.02  # step 0: TAR on
     for level in (0, 1):  # step 1: TAR off again, the same noise: the same maps
         torch.testing.assert_close(nursed[(level, 1)], plain[(level, 1)])
+
+
+def test_swap_word_changes_exactly_one_attribute():
+    from vstar_lite.tiny.evaluate import swap_word
+
+    text = "a red circle moves right on a dark background"
+    assert swap_word(text, "direction") == "a red circle moves left on a dark background"
+    assert swap_word(text, "shape") == "a red bar moves right on a dark background"
+    assert swap_word(text, "background") == "a red circle moves right on a light background"
+    for attribute in ("colour", "shape", "direction", "background"):
+        before, after = parse_caption(text), parse_caption(swap_word(text, attribute))
+        assert [k for k in before if before[k] != after[k]] == [attribute]
+    with pytest.raises(ValueError, match="attribute must be one of"):
+        swap_word(text, "speed")
+
+
+def test_word_reliance_is_one_for_a_denoiser_that_ignores_its_text(pipe):
+    from vstar_lite.tiny.evaluate import word_reliance
+
+    unet = pipe.unet
+    reliance = word_reliance(pipe, clips=4, timesteps=(800,))
+    assert set(reliance) == {"empty", "colour", "shape", "direction", "background"}
+    assert any(abs(r[800][0] - 1) > 1e-4 for r in reliance.values())  # random weights read text
+
+    class Deaf(torch.nn.Module):  # the same UNet, handed zeros instead of the text
+        def __init__(self):
+            super().__init__()
+            self.inner = unet
+
+        def forward(self, sample, t, encoder_hidden_states):
+            return self.inner(sample, t, encoder_hidden_states=encoder_hidden_states * 0)
+
+    pipe.unet = Deaf()
+    try:
+        deaf = word_reliance(pipe, clips=4, timesteps=(800, 200))
+    finally:
+        pipe.unet = unet
+    for name, per_step in deaf.items():
+        for t, (mean, low, high) in per_step.items():
+            assert mean == pytest.approx(1.0) and low == pytest.approx(1.0), (name, t)
+    with pytest.raises(ValueError, match="timesteps must be ints in"):
+        word_reliance(pipe, clips=4, timesteps=(1000,))
+    with pytest.raises(ValueError, match="clips must be an int"):
+        word_reliance(pipe, clips=1)
+
+
+def test_word_reliance_reads_the_words_the_shipped_unet_draws():
+    from vstar_lite.tiny.evaluate import word_reliance
+
+    pipe = VSTARPipeline.from_pretrained("tiny", device="cpu")
+    reliance = word_reliance(pipe, clips=16, timesteps=(600,))
+    for word in ("colour", "shape", "background", "empty"):
+        assert reliance[word][600][1] > 1.1, word  # its lower bound: a word the UNet uses

@@ -40,3 +40,23 @@ def test_the_recipe_report_keeps_the_notes_written_below_its_table(tmp_path):
         "## What it means\n\nhand-written\n"
     )
     assert text.count(recipe_ab.NOTES_MARK) == 1
+
+
+def test_the_training_length_probe_refuses_a_length_it_cannot_split_before_training(capsys):
+    import training_length_probe
+
+    for steps in ("6", "0"):
+        with pytest.raises(SystemExit):
+            training_length_probe.main(["modelscope", steps])
+        assert "steps must be a positive multiple of 4" in capsys.readouterr().err
+
+
+def test_the_report_shows_caption_words_only_when_measured():
+    import evaluate_pipeline
+
+    assert evaluate_pipeline._words_section(None) == []
+    words = {"empty": {"900": (1.5, 1.4, 1.6)}, "direction": {"900": (1.0, 0.99, 1.01)}}
+    lines = evaluate_pipeline._words_section(words)
+    assert "| caption | t = 900 |" in lines
+    assert "| direction swapped | 1.000 [0.990, 1.010] |" in lines
+    assert "| empty caption | 1.500 [1.400, 1.600] |" in lines
