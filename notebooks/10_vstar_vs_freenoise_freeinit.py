@@ -213,13 +213,12 @@ show_video(video_grid(grid[:, :, ::4], columns=5), fps=3, scale=2, value_range=(
 # 3 frames per second.
 #
 # Look at the second video of the synopsis row (VSP): its first frames are nearly black, with a few
-# faint red specks near the border, yet the letter line reads them as a red circle (`r`). The
-# read-out counts a frame as showing an object when at least 4 pixels are coloured, wherever they
-# are; scattered specks pass that test. `mask_fill` (`vstar_lite/tiny/measure.py`) measures how
-# much of its bounding box the coloured mask fills: a disc fills about pi/4 of it, specks spread
-# over the frame almost none. Every frame of real clips fills at least 0.4 (first line below).
-# Counted in these ten videos, a frame under 0.4 shows specks, or a shape with a smear far from
-# it:
+# faint red specks near the border. Its letter line shows `.` there, no shape found: besides its
+# size, the read-out asks how much of its bounding box a frame's coloured mask fills
+# (`mask_fill`, `vstar_lite/tiny/measure.py`). A disc fills about pi/4 of its box, and no frame of
+# 400 real clips fills less than 0.64; specks spread over the frame fill almost none of theirs,
+# so a mask that fills less than 0.4 is no shape. Counted in these ten videos (first line: real
+# clips):
 
 # %%
 real_fill = mask_fill(real_clips(list(BENCHMARK_CAPTIONS), seeds=(0,), num_frames=64))
