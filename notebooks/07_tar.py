@@ -890,13 +890,14 @@ for name, run in runs.items():
     print(f"{name:<22}" + "".join(f"{fmt(diagonalness(maps[(0, s)]), 3):>9}" for s in shown))
 
 # %% [markdown]
-# The letter lines read `r` in all 16 frames of both videos: the read-out finds the caption's
-# red circle in every frame, with and without TAR (the letters say nothing about the motion). The
+# The letter lines are the same with and without TAR: `r`, the caption's red circle, in 14
+# frames, and `.` in frames 10 and 11, where the read-out finds no single shape (the letters say
+# nothing about the motion). The
 # mean pixel difference between the two videos is at most 0.04 per pixel (frame 10; 0.03 in frame
 # 11, 0.02 or less in every other frame, 0.00 in frames 0-2, 13 and 14), and the two GIFs look
 # alike: in both, the circle drifts left, not right as the caption asks, and in frames 10-11 it
-# fades out while a second circle fades in lower down on the right, the two frames where the
-# videos differ most. The captured maps differ more: level-0 diagonalness with TAR is 0.099,
+# fades out while a second circle fades in lower down on the right (the two `.` frames: two faint
+# circles at once are no single shape), the two frames where the videos differ most. The captured maps differ more: level-0 diagonalness with TAR is 0.099,
 # 0.080 and 0.070 at steps 0, 6 and 13, against 0.021, 0.015 and 0.013 without; after step 13
 # the two are equal to three decimals (0.013 at step 14, 0.011 at step 24). For this caption and
 # seed 0, TAR changed the attention maps of the regularized steps clearly and the frames only a

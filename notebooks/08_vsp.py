@@ -678,17 +678,18 @@ for condition, by_synopsis in report["vsp"].items():
                   f"{fmt_interval(quarters['last']):>20}")  # fmt: skip
 
 # %% [markdown]
-# **What the numbers show.** In the letter lines the single prompt reads red in all 16 frames of
-# both seeds. VSP reads red, then purple, then blue in both seeds: `rrrrppppppppbbbb` for seed 0
-# and `rrrpppppppppbbbb` for seed 1. Purple starts at frame 4 (seed 0) and frame 3 (seed 1); the
-# synopsis asks for it from frame 4. Blue starts at frame 12 in both seeds, where the synopsis
-# asks for it. So in these two videos VSP moves the colour from red to blue over frames in which
-# the single prompt stays red.
+# **What the numbers show.** In the letter lines the single prompt reads red in every frame where
+# the read-out finds the circle; it loses it (`.`) in frames 10-11 with seed 0 and frame 4 with
+# seed 1, and never reads another colour. VSP reads red, then purple, then blue in both seeds, and
+# finds the circle in all 32 frames: `rrrrppppppppbbbb` for seed 0 and `rrrpppppppppbbbb` for seed
+# 1. Purple starts at frame 4 (seed 0) and frame 3 (seed 1); the synopsis asks for it from frame
+# 4. Blue starts at frame 12 in both seeds, where the synopsis asks for it. So in these two videos
+# VSP moves the colour from red to blue over frames in which the single prompt stays red.
 #
-# The read-out finds a circle (lower case, no `.`) in all 64 frames, so here "correct" comes down
-# to the colour. Of VSP's quarter frames, only one misses its sub-prompt: frame 3 with seed 1
-# reads purple, where the blend, $\beta = 3/7$ towards purple, still gives red the larger weight.
-# That is why VSP scores 0.75 in the first quarter with seed 1.
+# No frame of the two quarters is lost, so here "correct" comes down to the colour. Of VSP's
+# quarter frames, only one misses its sub-prompt: frame 3 with seed 1 reads purple, where the
+# blend, $\beta = 3/7$ towards purple, still gives red the larger weight. That is why VSP scores
+# 0.75 in the first quarter with seed 1.
 #
 # Live, 2 videos per condition, means with 95% intervals:
 #
@@ -710,8 +711,10 @@ for condition, by_synopsis in report["vsp"].items():
 # with the red sub-prompt alone, while frames 1-3 already blend in some purple (seed 1 above shows
 # one such frame turning purple early). The other two synopses in the table show the same
 # pattern, first and last quarter: `tiny_traffic_light` 0.67 [0.58, 0.75] and 0.92 [0.83, 1.00],
-# `tiny_dusk` 0.67 [0.46, 0.88] and 1.00 [1.00, 1.00], against 1.00 and 0.00 for the first
-# sub-prompt alone.
+# `tiny_dusk` 0.62 [0.42, 0.83] and 1.00 [1.00, 1.00], against 0.92 to 1.00 and 0.00 for the
+# first sub-prompt alone. With TAR added (`"VSP + TAR"` rows) neither quarter is shown to change:
+# first quarters 0.83, 0.62 and 0.71, last quarters 0.96, 0.92 and 1.00, every interval
+# overlapping that of VSP alone.
 #
 # ### The same thing through the hook: `enable_vstar`
 #
@@ -749,6 +752,11 @@ print(
 )
 
 # %% [markdown]
+# In "same" mode the colour turns purple at frame 7, where the middle sub-prompt takes over, three
+# frames later than the linear blend, as asked. Only frame 15 is told blue, and in this video the
+# read-out finds no shape in that frame (`.`), so one seed does not show whether a single frame of
+# blue text is drawn blue.
+#
 # The per-frame text enters only through spatial cross-attention, so VSP combines freely with TAR
 # (notebook 07), which changes only temporal attention: `pipe(synopsis=..., tar=TARConfig(...))`
 # turns on both, as notebook 09 does.
