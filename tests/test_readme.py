@@ -35,9 +35,7 @@ def read_gif(path: Path) -> torch.Tensor:
     from PIL import Image, ImageSequence
 
     with Image.open(path) as gif:
-        frames = [
-            np.asarray(f.convert("RGB"), dtype=np.float32) for f in ImageSequence.Iterator(gif)
-        ]
+        frames = [np.asarray(f.convert("RGB"), np.float32) for f in ImageSequence.Iterator(gif)]
     video = torch.from_numpy(np.stack(frames))[:, ::UPSCALE, ::UPSCALE]  # "f h w 3"
     return video.permute(3, 0, 1, 2)[None] / 127.5 - 1
 
