@@ -13,7 +13,7 @@ STAMP       := $(VENV)/.installed
 LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
-.PHONY: help setup lab test unit lint bench notebooks execute prose check badges student clean
+.PHONY: help setup lab test unit lint bench notebooks execute prose check badges student grade clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -57,8 +57,11 @@ check: $(STAMP)  ## check that every .py and .ipynb pair agrees and is executed
 badges: $(STAMP)  ## rewrite every Colab badge from the repository address in pyproject.toml
 	$(NBTOOLS) badges
 
-student: $(STAMP)  ## write student versions (solutions removed, no outputs) to build/student/
-	$(NBTOOLS) student --out build/student
+student: $(STAMP)  ## rewrite the student copies in notebooks/student/ (no solutions, no outputs; NB=05 for one)
+	$(NBTOOLS) student $(NB)
+
+grade: $(STAMP)  ## run a learner's notebook and score each exercise: make grade NB=path/to/copy.ipynb
+	$(NBTOOLS) grade $(NB)
 
 clean:  ## remove .venv and build outputs
 	rm -rf $(VENV) build

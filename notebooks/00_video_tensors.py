@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 00 · Video tensors and reshapes
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/00_video_tensors.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/00_video_tensors.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/00_video_tensors.ipynb)
 #
 # A text-to-video diffusion model never sees "a video". It sees a 5-D tensor of numbers, and each
 # of its layers first rearranges that tensor into the batch of sequences the layer works on:
@@ -281,9 +281,9 @@ plt.show()
 # %%
 def spatial_to_temporal(tokens: torch.Tensor, frames: int, height: int) -> torch.Tensor:
     """(b f) (h w) c -> (b h w) f c"""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     return rearrange(tokens, "(b f) (h w) c -> (b h w) f c", f=frames, h=height)
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

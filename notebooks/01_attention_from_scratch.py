@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 01 · Attention from scratch: spatial self-attention (Eq. 1)
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/01_attention_from_scratch.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/01_attention_from_scratch.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/01_attention_from_scratch.ipynb)
 #
 # Every attention layer of a video diffusion model, spatial, sparse causal, cross or temporal, runs
 # the same few lines of arithmetic. What changes from one layer to the next is only *which tokens
@@ -457,11 +457,11 @@ def masked_attention(
 
     q: "n d", k: "m d", v: "m e", mask: "n m" (bool, True where query i may see key j) -> "n e"
     """
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     logits = q @ k.T / math.sqrt(q.shape[-1])  # "n m"
     logits = logits.masked_fill(~mask, float("-inf"))
     return logits.softmax(dim=-1) @ v  # "n m, m e -> n e"
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

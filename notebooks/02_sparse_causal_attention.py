@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 02 · Sparse causal attention (Eq. 2)
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/02_sparse_causal_attention.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/02_sparse_causal_attention.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/02_sparse_causal_attention.ipynb)
 #
 # Spatial self-attention treats every frame as a separate image, so nothing it computes can keep
 # frame 5 consistent with frame 4. The obvious fix, letting every pixel of every frame attend to
@@ -514,12 +514,12 @@ explore(show_frame, "pick the query frame i: the frames it sees and where its di
 # %%
 def sparse_causal_bias(num_frames: int, tokens_per_frame: int) -> torch.Tensor:
     """Shape "(f n) (g m)": 0 where query frame f may attend to key frame g, -inf elsewhere."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     frame = torch.arange(num_frames)
     allowed = (frame[None, :] == 0) | (frame[None, :] == frame[:, None] - 1)  # "f g"
     allowed = repeat(allowed, "f g -> (f n) (g m)", n=tokens_per_frame, m=tokens_per_frame)
     return torch.zeros(allowed.shape).masked_fill(~allowed, float("-inf"))
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 03 · Spatial cross-attention (Eq. 3)
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/03_cross_attention.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/03_cross_attention.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/03_cross_attention.ipynb)
 #
 # A text-to-video model has to turn "a red disc and a yellow square" into pixels, yet the prompt
 # enters the denoising network through one door only: spatial cross-attention. Every pixel of every
@@ -441,7 +441,7 @@ def synopsis_embeddings(sub_prompts: torch.Tensor, num_frames: int) -> torch.Ten
     n = sub_prompts.shape[0]
     if not 2 <= n <= num_frames:
         raise ValueError(f"need 2 <= N <= num_frames, got N={n} and num_frames={num_frames}")
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     keyframes = [k * (num_frames - 1) // (n - 1) for k in range(n)]
     frames = []
     for f in range(num_frames):
@@ -449,7 +449,7 @@ def synopsis_embeddings(sub_prompts: torch.Tensor, num_frames: int) -> torch.Ten
         beta = (f - keyframes[k]) / (keyframes[k + 1] - keyframes[k])
         frames.append((1 - beta) * sub_prompts[k] + beta * sub_prompts[k + 1])
     return torch.stack(frames)
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

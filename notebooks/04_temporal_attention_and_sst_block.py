@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 04 · Temporal attention (Eq. 4) and the SS-T block
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/04_temporal_attention_and_sst_block.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/04_temporal_attention_and_sst_block.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/04_temporal_attention_and_sst_block.ipynb)
 #
 # The attentions of notebooks 01-03 all work inside frames: a pixel looks at pixels of its own
 # frame, of the first and previous frame, or at the words of the prompt. Temporal attention is the
@@ -568,14 +568,14 @@ for name, model in [("spatial, fresh", spatial_block),
 # %%
 def identity_temporal_conv(channels: int) -> nn.Conv3d:
     """A Conv3d "b c f h w -> b c f h w", kernel (3, 1, 1), that returns its input unchanged."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     conv = nn.Conv3d(channels, channels, kernel_size=(3, 1, 1), padding=(1, 0, 0))
     with torch.no_grad():
         conv.weight.zero_()
         conv.weight[:, :, 1, 0, 0] = torch.eye(channels)  # centre tap: frame i itself
         conv.bias.zero_()
     return conv
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

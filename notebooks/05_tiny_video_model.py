@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 05 · A tiny video diffusion model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/05_tiny_video_model.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/05_tiny_video_model.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/05_tiny_video_model.ipynb)
 #
 # Notebooks 01-04 built the layers of a video denoiser one at a time. This notebook meets them
 # again inside a complete text-to-video model, small enough to train and sample on a CPU, and
@@ -1213,7 +1213,7 @@ for name, per_step in reliance.items():
 # coin toss. `data/tiny_model/README.md` ("The direction word") lists what was tried to change
 # that, longer training and frame positions included, and why the word is hard to learn here.
 #
-
+#
 # **Which attribute fails?** `correct` needs colour, shape and background at once, so one weak
 # attribute is enough to pull it down. The fractions per caption, over its 3 seeds, and then per
 # group of captions, show where the few lost frames are lost, attribute by attribute:
@@ -1268,13 +1268,13 @@ for attribute in attributes:
 # look at one frame at a time, which look at the set of frames, and which at their order.
 
 # %%
-# BEGIN SOLUTION
+### BEGIN SOLUTION
 prediction = {
     "correct": False, "found": False, "colour": False, "shape": False, "background": False,
     "direction": True, "teleports": True, "speed": True, "change_ratio": True,
     "hue_drift": False, "size_drift": False,
 }  # fmt: skip
-# END SOLUTION
+### END SOLUTION
 
 # %%
 assert set(prediction) == set(CLIP_SCORES), f"predict every score: {', '.join(CLIP_SCORES)}"
@@ -1316,7 +1316,7 @@ print("exercise passed: per-frame scores and spreads ignore order; motion scores
 # %%
 def correct_fraction(videos: torch.Tensor, captions: list[str]) -> torch.Tensor:
     """Fraction of correct frames per video, "b 3 f h w" -> "b"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     frames = read_frames(videos)
     result = []
     for i, text in enumerate(captions):
@@ -1329,7 +1329,7 @@ def correct_fraction(videos: torch.Tensor, captions: list[str]) -> torch.Tensor:
         ]
         result.append(sum(ok) / len(ok))
     return torch.tensor(result)
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

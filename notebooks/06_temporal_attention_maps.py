@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 06 · Temporal attention maps: the observation behind TAR
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/06_temporal_attention_maps.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/06_temporal_attention_maps.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/06_temporal_attention_maps.ipynb)
 #
 # A text-to-video model trained on 16-frame clips can be asked for 64 frames: nothing in its
 # layers fixes the length. VSTAR reports what happens when one does this with ModelScope and
@@ -919,7 +919,7 @@ explore(
 # %%
 def my_diagonalness(attention_map: torch.Tensor) -> float:
     """Pearson correlation of row and column index under the normalized "f f" map."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     p = attention_map.double()
     p = p / p.sum()  # joint distribution p(i, j)
     index = torch.arange(p.shape[-1], dtype=torch.float64)
@@ -929,7 +929,7 @@ def my_diagonalness(attention_map: torch.Tensor) -> float:
     var_j = (p_j * (index - mean_j) ** 2).sum()
     cov = (p * (index[:, None] - mean_i) * (index[None, :] - mean_j)).sum()
     return float(cov / torch.sqrt(var_i * var_j))
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%
@@ -974,7 +974,7 @@ print(f"exercise passed: 3 maps by hand and {count} captured maps agree with tar
 # %%
 def predict() -> dict[str, tuple[str, str]]:
     """Your predictions: change name -> (diagonalness, x uniform), each "up", "down" or "same"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     return {
         "half uniform": ("down", "down"),
         "sigma halved": ("up", "up"),
@@ -983,7 +983,7 @@ def predict() -> dict[str, tuple[str, str]]:
         "same logits, 64 keys": ("down", "up"),
         "band stops at 16": ("down", "down"),
     }
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

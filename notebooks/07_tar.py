@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 07 · TAR: temporal attention regularization
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/07_tar.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/07_tar.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/07_tar.ipynb)
 #
 # Notebook 06 read temporal attention maps the way VSTAR does: for real videos and short
 # generations of large models they show a diagonal band (a frame takes most from its neighbours),
@@ -921,13 +921,13 @@ for name, run in runs.items():
 # %%
 def my_tar_logits(logits: torch.Tensor, sigma: float, strength: float = 1.0) -> torch.Tensor:
     """TAR's regularized logits S + strength * rowmax(S) * R for S: "... f f"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     f = logits.shape[-1]
     index = torch.arange(f, dtype=logits.dtype, device=logits.device)
     R = torch.exp(-((index[:, None] - index[None, :]) ** 2) / (2 * sigma**2))  # "f f"
     row_max = logits.amax(dim=-1, keepdim=True)  # "... f 1"
     return logits + strength * row_max * R
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%
@@ -971,7 +971,7 @@ print(f"exercise passed: by hand, strength 0, and {count} logit tensors agree wi
 # %%
 def predict() -> dict[str, str]:
     """Your predictions: item name -> "up", "down" or "same"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     return {
         "R diagonal, sigma halved": "same",
         "R next to the diagonal, sigma halved": "down",
@@ -981,7 +981,7 @@ def predict() -> dict[str, str]:
         "all logits 0.5": "up",
         "strength doubled": "up",
     }
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

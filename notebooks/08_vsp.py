@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 08 · VSP: video synopsis prompting
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/08_vsp.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/08_vsp.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/08_vsp.ipynb)
 #
 # "A peony starts to bloom" is one sentence about a process: a bud first, an open flower last. A
 # text-to-video model reads it through spatial cross-attention (notebook 03), and in a plain
@@ -777,7 +777,7 @@ def frame_embedding(
     sub_embeddings: torch.Tensor, keyframes: list[int], frame: int, mode: str = "linear"
 ) -> torch.Tensor:
     """VSP: the embedding "L D" of frame ``frame`` from sub-prompt embeddings "N L D"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     last = len(keyframes) - 1
     if frame >= keyframes[last]:
         return sub_embeddings[last]
@@ -786,7 +786,7 @@ def frame_embedding(
     if mode == "same":
         beta = 0.0
     return (1 - beta) * sub_embeddings[n] + beta * sub_embeddings[n + 1]
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%
@@ -835,7 +835,7 @@ print(f"exercise passed: {checked} frame embeddings agree with interpolate_embed
 # %%
 def predict() -> dict[str, str]:
     """Your predictions: item name -> "up", "down" or "same"."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     return {
         "middle keyframe earlier": "up",
         "linear to same": "up",
@@ -844,7 +844,7 @@ def predict() -> dict[str, str]:
         "between two keyframes": "down",
         "one frame more, 8 bits": "down",
     }
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 09 · VSTAR end to end on the tiny model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/09_vstar_end_to_end.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/09_vstar_end_to_end.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/09_vstar_end_to_end.ipynb)
 #
 # Notebooks 07 and 08 built VSTAR's two parts one at a time: temporal attention regularization
 # (TAR) adds a Gaussian band to the logits of temporal attention, and video synopsis prompting
@@ -502,11 +502,11 @@ prediction = "shrinks"  # your prediction: "grows" or "shrinks"
 
 def speed_differences() -> tuple[float, float]:
     """Mean paired speed difference vs sigma 8 for {0: 1} and for {0: 1, 1: 1}."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     one = condition_diff("16 frames, TAR {0: 1}", "16 frames, TAR {0: 8}", "speed")[0]
     two = condition_diff("16 frames, TAR {0: 1, 1: 1}", "16 frames, TAR {0: 8}", "speed")[0]
     return one, two
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%
@@ -534,9 +534,9 @@ print(
 # %%
 def long_video_tar() -> TARConfig:
     """The paper's ~64-frame setting for a latent 32 wide."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     return TARConfig.from_widths({32: 1.0, 16: 8.0}, latent_width=32)
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 10 · VSTAR, FreeNoise and FreeInit on the same model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/10_vstar_vs_freenoise_freeinit.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/10_vstar_vs_freenoise_freeinit.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/10_vstar_vs_freenoise_freeinit.ipynb)
 #
 # VSTAR is not the only training-free way to get longer or multi-prompt videos from a text-to-video
 # UNet. diffusers ships two others for AnimateDiff pipelines:
@@ -423,11 +423,11 @@ prediction = {"speed": "up", "teleports": "up"}  # "up", "down" or "same" for ea
 
 def recorded(method: str, score: str, frames: int = 16) -> float:
     """The recorded mean ``score`` of ``method`` on the AnimateDiff-style model, one prompt."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     row = next(r for r in rows_of("prompt", frames)
                if r["model"] == "AnimateDiff-style" and r["method"] == method)  # fmt: skip
     return row["summary"][score][0]
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%
@@ -447,12 +447,12 @@ check_predictions({score: (recorded("baseline", score), recorded("TAR", score))
 def dusk_dict(num_frames: int) -> dict[int, str]:
     """{frame: prompt}: light until the middle frame, then fading to dark at the last frame."""
     light, dark = load_synopses()["tiny_dusk"].sub_prompts
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     middle = (num_frames - 1) // 2
     plan = Synopsis("a yellow bar moves left while the light fades", (light, light, dark),
                     (0, middle, num_frames - 1))  # fmt: skip
     return plan.to_free_noise(num_frames)
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

@@ -9,7 +9,7 @@
 # %% [markdown]
 # # 11 · The full pipeline on a pretrained model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/11_full_pipeline.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/11_full_pipeline.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/11_full_pipeline.ipynb)
 #
 # Notebooks 07-09 built VSTAR's two parts, temporal attention regularization (TAR) and video
 # synopsis prompting (VSP), and switched them on in the course's tiny model. This last notebook
@@ -444,11 +444,11 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # %%
 def diagonalness_by_step(capture, level: int) -> list[float]:
     """Diagonalness of the (level, step) map of a capture, for each captured step in order."""
-    # BEGIN SOLUTION
+    ### BEGIN SOLUTION
     maps = capture.maps()
     steps = sorted(step for (lvl, step) in maps if lvl == level)
     return [float(diagonalness(maps[(level, step)])) for step in steps]
-    # END SOLUTION
+    ### END SOLUTION
 
 
 # %%

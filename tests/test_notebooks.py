@@ -51,7 +51,7 @@ def test_structure(source):
     assert "## Recap" in text and "## Exercise" in text
     code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
     assert 'if "google.colab" in sys.modules:' in code[0], "the first code cell is the Colab set-up"
-    assert any("# BEGIN SOLUTION" in cell for cell in code), "an exercise with a marked solution"
+    assert any("### BEGIN SOLUTION" in cell for cell in code), "an exercise with a marked solution"
     assert any(cell.lstrip().startswith("check") or "assert " in cell for cell in code)
 
 
@@ -76,31 +76,38 @@ def test_badges_agree_with_the_repository_setting(root):
     repo = nbtools.Repository.from_pyproject()
     assert nbtools.planned_badge_changes(repo) == {}, "run `make badges`"
     readme = (root / "README.md").read_text()
-    expected_readme = {repo.colab_url(f"{s.stem}.ipynb") for s in SOURCES}
-    assert set(nbtools.COLAB_URL_RE.findall(readme)) == expected_readme
+    expected_readme = {repo.colab_url(f"student/{s.stem}.ipynb") for s in SOURCES}
+    assert set(nbtools.COLAB_URL_RE.findall(readme)) == expected_readme  # Colab: student copies
     for source in SOURCES:
-        url = repo.colab_url(f"{source.stem}.ipynb")
-        for path in (source, source.with_suffix(".ipynb")):
+        url = repo.colab_url(f"student/{source.stem}.ipynb")
+        assert f"](notebooks/{source.stem}.ipynb)" in readme  # and the solved copy, on GitHub
+        for path in (source, source.with_suffix(".ipynb"), nbtools.student_path(source)):
             nb = jupytext.read(path)
-            assert repo.badge(f"{source.stem}.ipynb") in nb.cells[0].source, f"{path.name}"
+            assert repo.header_links(f"{source.stem}.ipynb") in nb.cells[0].source, f"{path.name}"
             text = "\n".join(cell.source for cell in nb.cells)
             assert set(nbtools.COLAB_URL_RE.findall(text)) == {url}, f"{path.name}"
             assert set(nbtools.INSTALL_RE.findall(text)) == {repo.install_source}, f"{path.name}"
 
 
 def test_badge_command_rewrites_badges_and_install_lines_and_keeps_pairs(tmp_path):
+    (tmp_path / "student").mkdir()
     for source in SOURCES:
         for path in (source, source.with_suffix(".ipynb")):
             (tmp_path / path.name).write_bytes(path.read_bytes())
+        student = nbtools.student_path(source)
+        (tmp_path / "student" / student.name).write_bytes(student.read_bytes())
     fork = nbtools.Repository("https://github.com/someone/vstar-fork")
     changes = nbtools.planned_badge_changes(fork, folder=tmp_path)
-    assert len(changes) == 2 * len(SOURCES)
+    assert len(changes) == 3 * len(SOURCES)  # .py, .ipynb and student copy of each
     for path, text in changes.items():
         path.write_text(text)
     assert nbtools.planned_badge_changes(fork, folder=tmp_path) == {}
     assert nbtools.check_all(tmp_path) == []
     text = (tmp_path / SOURCES[0].name).read_text()
-    assert "colab.research.google.com/github/someone/vstar-fork/blob/main/notebooks/" in text
+    assert (
+        "colab.research.google.com/github/someone/vstar-fork/blob/main/notebooks/student/" in text
+    )
+    assert "(https://github.com/someone/vstar-fork/blob/main/notebooks/00_" in text
     assert "git+https://github.com/someone/vstar-fork" in text
 
 
@@ -112,19 +119,43 @@ def test_repository_setting_must_be_a_github_address(tmp_path):
         nbtools.Repository.from_pyproject(tmp_path / "pyproject.toml")
 
 
-def test_student_version_removes_solutions_only():
-    source = "def f(x):\n    # BEGIN SOLUTION\n    return 2 * x\n    # END SOLUTION\n\nprint(f)\n"
-    stripped = nbtools.strip_solutions(source)
-    assert stripped == (
-        'def f(x):\n    raise NotImplementedError("Exercise: write your solution here")\n'
-        "\nprint(f)\n"
+def test_student_version_replaces_solutions_by_nbgraders_stub_and_keeps_the_rest():
+    source = (
+        "def f(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION\n\n"
+        "# BEGIN SOLUTION\ny = 3\n# END SOLUTION\nprint(f)\n"
+    )
+    assert nbtools.strip_solutions(source) == (
+        "def f(x):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n"
+        "# YOUR CODE HERE\nraise NotImplementedError()\nprint(f)\n"
     )
 
 
-def test_student_command_writes_unexecuted_notebooks_without_solutions(tmp_path):
+def test_student_command_writes_the_committed_copies_without_solutions_or_outputs(tmp_path):
     assert nbtools.main(["student", "--out", str(tmp_path)]) == 0
     for source in SOURCES:
-        nb = nbformat.read(tmp_path / f"{source.stem}.ipynb", as_version=4)
+        written = tmp_path / f"{source.stem}.ipynb"
+        assert written.read_text() == nbtools.student_path(source).read_text(), "make student"
+        nb = nbformat.read(written, as_version=4)
         text = "\n".join(cell.source for cell in nb.cells)
-        assert "BEGIN SOLUTION" not in text and "NotImplementedError" in text
-        assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
+        assert "BEGIN SOLUTION" not in text and "raise NotImplementedError()" in text
+        assert all(not c.outputs and c.execution_count is None
+                   for c in nb.cells if c.cell_type == "code")  # fmt: skip
+        assert "widgets" not in nb.metadata
+        assert written.stat().st_size < MAX_NOTEBOOK_BYTES / 5
+
+
+def test_consistency_check_catches_a_missing_stale_or_stray_student_copy(tmp_path):
+    source = SOURCES[0]
+    for path in (source, source.with_suffix(".ipynb")):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    (tmp_path / "student").mkdir()
+    copy = tmp_path / "student" / f"{source.stem}.ipynb"
+    assert nbtools.check_all(tmp_path)[0] == f"student/{copy.name} is missing"
+    copy.write_text(nbtools.student_path(source).read_text().replace("YOUR CODE HERE", "done"))
+    assert "differs from the student copy" in nbtools.check_all(tmp_path)[0]
+    copy.write_bytes(nbtools.student_path(source).read_bytes())
+    assert nbtools.check_all(tmp_path) == []
+    (tmp_path / "student" / "99_extra.ipynb").write_text("{}")
+    assert nbtools.check_all(tmp_path) == [
+        "student/99_extra.ipynb: no notebook 99_extra.py it is a copy of"
+    ]

@@ -6,12 +6,16 @@ that is edited) and ``NN_topic.ipynb`` (produced from it by ``execute``, with ou
     python tools/nbtools.py execute [00 01 ...] [--out DIR] [--html]
     python tools/nbtools.py check
     python tools/nbtools.py badges [--check]
-    python tools/nbtools.py student --out DIR
+    python tools/nbtools.py student [--out DIR]
+    python tools/nbtools.py grade NOTEBOOK.ipynb [...]
 
 ``execute`` runs each ``.py`` in a fresh kernel and writes the paired ``.ipynb`` so that a re-run on
 the same machine gives the same file: cell ids are numbered, execution timestamps are dropped and
 widget model ids are renumbered. ``check`` fails when a pair differs in content or an ``.ipynb``
-holds a code cell that was not executed in a fresh top-to-bottom run.
+holds a code cell that was not executed in a fresh top-to-bottom run, or when a student copy in
+``notebooks/student/`` is not what ``student`` writes from its solved notebook. ``grade`` runs a
+notebook (a learner's copy) and scores every exercise: it passes when each code cell of its section
+runs without an error.
 """
 
 from __future__ import annotations
@@ -39,15 +43,24 @@ COLAB_BRANCH = "main"
 CELL_TIMEOUT_S = 600
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+SOLVED_LINK = "solutions and outputs"
+# a notebook's header links: its Colab badge (the student copy), then the solved copy on GitHub
 BADGE_RE = re.compile(
     r"\[!\[Open In Colab\]\(" + re.escape(BADGE_IMAGE) + r"\)\]\((?P<url>[^)\s]*)\)"
+    r"(?P<solved> \(exercises to solve\) · \[" + SOLVED_LINK + r"\]\([^)\s]*\))?"
 )
 COLAB_URL_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 INSTALL_RE = re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+")
 README_BEGIN, README_END = "<!-- notebooks:begin -->", "<!-- notebooks:end -->"
+STUDENT = NOTEBOOKS / "student"
+# nbgrader's solution delimiters (any number of '#'), and the stub its ClearSolutions writes
 SOLUTION_RE = re.compile(
-    r"^(?P<indent>[ \t]*)# BEGIN SOLUTION\n.*?^[ \t]*# END SOLUTION\n?", re.MULTILINE | re.DOTALL
+    r"^(?P<indent>[ \t]*)#+ BEGIN SOLUTION[^\n]*\n.*?^[ \t]*#+ END SOLUTION[^\n]*(\n|$)",
+    re.MULTILINE | re.DOTALL,
 )
+SOLUTION_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+EXERCISE_RE = re.compile(r"^## Exercise\b[^\n]*", re.MULTILINE)
+SECTION_RE = re.compile(r"^## ", re.MULTILINE)
 
 
 # --------------------------------------------------------------------------- notebook discovery
@@ -223,9 +236,13 @@ def check_all(folder: Path = NOTEBOOKS) -> list[str]:
     problems = []
     for source in notebook_sources(folder=folder):
         problems += check_pair(source)
+        problems += check_student_copy(source)
     for stray in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         if not stray.with_suffix(".py").exists():
             problems.append(f"{stray.name}: no paired .py source")
+    for stray in sorted(folder.glob("student/*.ipynb")):
+        if not (folder / f"{stray.stem}.py").exists():
+            problems.append(f"student/{stray.name}: no notebook {stray.stem}.py it is a copy of")
     return problems
 
 
@@ -259,6 +276,14 @@ class Repository:
     def badge(self, notebook: str) -> str:
         return f"[![Open In Colab]({BADGE_IMAGE})]({self.colab_url(notebook)})"
 
+    def solved_url(self, notebook: str) -> str:
+        return f"{self.url}/blob/{COLAB_BRANCH}/notebooks/{notebook}"
+
+    def header_links(self, notebook: str) -> str:
+        """A notebook's header: Colab on its student copy, and its solved copy with outputs."""
+        return (f"{self.badge(f'student/{notebook}')} (exercises to solve) · "
+                f"[{SOLVED_LINK}]({self.solved_url(notebook)})")  # fmt: skip
+
     @property
     def install_source(self) -> str:
         return f"git+{self.url}"
@@ -266,16 +291,17 @@ class Repository:
 
 def rewrite_notebook_text(text: str, repo: Repository, notebook: str) -> str:
     """A notebook's text (a cell source or a whole .py) with its badge and install line updated."""
-    text = BADGE_RE.sub(lambda _: repo.badge(notebook), text)
+    text = BADGE_RE.sub(lambda _: repo.header_links(notebook), text)
     return INSTALL_RE.sub(lambda _: repo.install_source, text)
 
 
 def readme_table(repo: Repository, sources: list[Path]) -> str:
-    rows = ["| # | notebook | open |", "|---|---|---|"]
+    rows = ["| # | notebook (solved, with outputs) | exercises to solve |", "|---|---|---|"]
     for source in sources:
         title = notebook_title(source).split("·", 1)[-1].strip()
         ipynb = f"{source.stem}.ipynb"
-        rows.append(f"| {source.stem[:2]} | [{title}](notebooks/{ipynb}) | {repo.badge(ipynb)} |")
+        badge = repo.badge(f"student/{ipynb}")
+        rows.append(f"| {source.stem[:2]} | [{title}](notebooks/{ipynb}) | {badge} |")
     return "\n".join(rows)
 
 
@@ -298,6 +324,9 @@ def planned_badge_changes(repo: Repository, folder: Path = NOTEBOOKS) -> dict[Pa
             new_raw = to_text(nb)
             if new_raw != raw:
                 changes[paired] = new_raw
+            student = folder / "student" / ipynb_name
+            if student.exists() and new_raw != raw:
+                changes[student] = to_text(student_copy(nb))
     if folder == NOTEBOOKS:
         readme = README.read_text(encoding="utf-8")
         before, _, rest = readme.partition(README_BEGIN)
@@ -326,25 +355,111 @@ def cmd_badges(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- student version
 def strip_solutions(source: str) -> str:
-    """Replace every ``# BEGIN SOLUTION`` ... ``# END SOLUTION`` block by a placeholder."""
+    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by nbgrader's stub."""
     return SOLUTION_RE.sub(
-        lambda m: f'{m["indent"]}raise NotImplementedError("Exercise: write your solution here")\n',
+        lambda m: "".join(f"{m['indent']}{line}\n" for line in SOLUTION_STUB.splitlines()),
         source,
     )
 
 
+def student_copy(solved: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student copy of a solved notebook: solutions replaced by stubs, no outputs at all (a
+    learner runs every cell; the solved copy shows what they print), no stored widget state."""
+    nb = nbformat.from_dict(json.loads(json.dumps(solved)))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs, cell.execution_count = [], None
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+def student_path(source: Path) -> Path:
+    return source.parent / "student" / f"{source.stem}.ipynb"
+
+
+def check_student_copy(source: Path) -> list[str]:
+    """Problems with the student copy of one notebook; empty when it is what ``student`` writes."""
+    copy, paired = student_path(source), source.with_suffix(".ipynb")
+    fix = f"  rewrite it: make student NB={source.stem[:2]}"
+    if not copy.exists():
+        return [f"student/{copy.name} is missing", fix]
+    if not SOLUTION_RE.search(source.read_text(encoding="utf-8")):
+        return [
+            f"{source.name}: no exercise solution marked ### BEGIN SOLUTION ... ### END SOLUTION"
+        ]
+    expected = to_text(student_copy(nbformat.read(paired, as_version=4)))
+    if copy.read_text(encoding="utf-8") != expected:
+        return [f"student/{copy.name} differs from the student copy of {paired.name}", fix]
+    return []
+
+
 def cmd_student(args: argparse.Namespace) -> int:
-    out = Path(args.out)
+    out = Path(args.out) if args.out else STUDENT
     out.mkdir(parents=True, exist_ok=True)
     for source in notebook_sources(args.notebooks):
-        nb = jupytext.read(source)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.source = strip_solutions(cell.source)
-                cell.outputs, cell.execution_count = [], None
+        nb = student_copy(nbformat.read(source.with_suffix(".ipynb"), as_version=4))
         target = out / f"{source.stem}.ipynb"
-        target.write_text(to_text(normalize(nb)), encoding="utf-8")
+        target.write_text(to_text(nb), encoding="utf-8")
         print(f"wrote {target}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------- grading
+@dataclass(frozen=True)
+class ExerciseResult:
+    title: str  # the heading, without "## "
+    cells: int  # code cells in its section
+    error: str | None  # the first error's last line, None when every cell ran
+
+
+def exercise_sections(nb: nbformat.NotebookNode) -> list[tuple[str, list[int]]]:
+    """``[(title, code cell indices)]``: an exercise runs from its ``## Exercise`` heading to the
+    next ``## `` heading."""
+    sections: list[tuple[str, list[int]]] = []
+    current: list[int] | None = None
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and SECTION_RE.search(cell.source):
+            heading = EXERCISE_RE.search(cell.source)
+            current = [] if heading else None
+            if heading:
+                sections.append((heading.group(0).removeprefix("## ").strip(), current))
+        elif cell.cell_type == "code" and current is not None:
+            current.append(index)
+    return sections
+
+
+def grade_notebook(path: Path) -> list[ExerciseResult]:
+    """Run ``path`` top to bottom (errors do not stop it) and score each exercise."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    sections = exercise_sections(nb)
+    if not sections:
+        raise ValueError(f"{path}: no '## Exercise' heading, nothing to grade")
+    os.environ["PYTHONHASHSEED"] = "0"
+    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    results = []
+    for title, indices in sections:
+        errors = [output for i in indices for output in nb.cells[i].outputs
+                  if output.output_type == "error"]  # fmt: skip
+        first = f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:120] if errors else None
+        results.append(ExerciseResult(title, len(indices), first))
+    return results
+
+
+def cmd_grade(args: argparse.Namespace) -> int:
+    for name in args.notebooks:
+        path = Path(name)
+        if not path.is_file():
+            raise SystemExit(f"grade: no notebook file {name}")
+        results = grade_notebook(path)
+        passed = sum(r.error is None for r in results)
+        print(f"{path.name}: {passed} / {len(results)} exercises pass")
+        for r in results:
+            print(f"  {'pass' if r.error is None else 'FAIL'}  {r.title}"
+                  + (f"\n        {r.error}" if r.error else ""))  # fmt: skip
     return 0
 
 
@@ -392,10 +507,13 @@ def main(argv: list[str] | None = None) -> int:
     badges = commands.add_parser("badges", help="rewrite Colab badges from pyproject.toml")
     badges.add_argument("--check", action="store_true", help="only report disagreements")
     badges.set_defaults(run=cmd_badges)
-    student = commands.add_parser("student", help="write notebooks with solutions removed")
+    student = commands.add_parser("student", help="write the student copies (no solutions)")
     student.add_argument("notebooks", nargs="*", help="number prefixes (default: all)")
-    student.add_argument("--out", required=True)
+    student.add_argument("--out", help="folder (default: notebooks/student)")
     student.set_defaults(run=cmd_student)
+    grade = commands.add_parser("grade", help="run notebooks and score each exercise")
+    grade.add_argument("notebooks", nargs="+", help=".ipynb files, e.g. a learner's copy")
+    grade.set_defaults(run=cmd_grade)
     args = parser.parse_args(argv)
     return args.run(args)
 
