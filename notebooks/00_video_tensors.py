@@ -48,7 +48,7 @@ import matplotlib.pyplot as plt
 import torch
 from einops import rearrange
 
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.video import (
     spatial_tokens,
     temporal_tokens,
@@ -272,7 +272,7 @@ plt.show()
 # The einops pattern names every axis, so this mistake cannot be written by accident; that is why
 # the library (and every later notebook) uses einops for reshapes.
 #
-# ## Exercise: from the spatial view straight to the temporal view
+# ## Exercise 1: from the spatial view straight to the temporal view
 #
 # Inside a video block, spatial layers produce `(b f) (h w) c` and the temporal layers that follow
 # want `(b h w) f c`. Write `spatial_to_temporal` without going through `b c f h w`. The check below
@@ -292,6 +292,46 @@ result = spatial_to_temporal(spatial_tokens(check), frames=5, height=6)
 assert result.shape == (3 * 6 * 7, 5, 4), f"expected shape (126, 5, 4), got {tuple(result.shape)}"
 assert torch.equal(result, temporal_tokens(check)), "right shape, wrong order: check the pattern"
 print("exercise passed: (b f) (h w) c -> (b h w) f c")
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (how the sequences grow)
+#
+# The two views of section 3 turn one clip into a batch of sequences. Predict first, for the clip
+# `x` (`b c f h w` = 1 x 4 x 16 x 8 x 8): when the clip gets **twice as many frames**, does each of
+# these go `"up"`, `"down"` or stay the `"same"`? Then the same for **half the height and half the
+# width** at 16 frames. Write your answers in `predict()`; the check measures the shapes and
+# compares.
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "spatial: sequences, frames x 2": "up",
+        "spatial: tokens per sequence, frames x 2": "same",
+        "temporal: sequences, frames x 2": "same",
+        "temporal: tokens per sequence, frames x 2": "up",
+        "temporal: sequences, h and w / 2": "down",
+    }
+    ### END SOLUTION
+
+
+# %%
+base = torch.randn(1, 4, 16, 8, 8)  # "b c f h w"
+longer, smaller = torch.randn(1, 4, 32, 8, 8), torch.randn(1, 4, 16, 4, 4)
+items = {  # name -> (number before, number after): dimension 0 counts sequences, 1 tokens
+    "spatial: sequences, frames x 2": (spatial_tokens(base).shape[0], spatial_tokens(longer).shape[0]),
+    "spatial: tokens per sequence, frames x 2": (spatial_tokens(base).shape[1],
+                                                 spatial_tokens(longer).shape[1]),
+    "temporal: sequences, frames x 2": (temporal_tokens(base).shape[0],
+                                        temporal_tokens(longer).shape[0]),
+    "temporal: tokens per sequence, frames x 2": (temporal_tokens(base).shape[1],
+                                                  temporal_tokens(longer).shape[1]),
+    "temporal: sequences, h and w / 2": (temporal_tokens(base).shape[0],
+                                         temporal_tokens(smaller).shape[0]),
+}  # fmt: skip
+check_predictions(items, predict(), digits=0)
+print("exercise passed: every prediction agrees with the shapes")
 
 # %% [markdown]
 # ## Recap

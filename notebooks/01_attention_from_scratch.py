@@ -53,7 +53,7 @@ from einops import rearrange, repeat
 from ipywidgets import IntSlider
 
 from vstar_lite.attention import AttnProcessor, SpatialSelfAttention, attention
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.video import spatial_tokens, toy_clip
 from vstar_lite.viz import attention_heatmap, attention_overlay, frame_strip
 from vstar_lite.widgets import explore
@@ -437,7 +437,7 @@ for side, label in ((32, "32 x 32 latent"), (64, "64 x 64 latent"), (256, "256 x
 # Notebook 02 keeps these queries but takes the keys from two frames, the first and the previous
 # one (Eq. 2): an `(hw) x (2hw)` matrix per frame, and the first path between frames.
 #
-# ## Exercise: attention with a mask
+# ## Exercise 1: attention with a mask
 #
 # Sometimes a query must not see some keys. Sparse causal attention (notebook 02) lets a frame see
 # only two frames, and language models let a word see only the words before it. A **mask** says
@@ -483,6 +483,54 @@ for name, mask in (("causal", causal), ("first + previous", first_and_previous))
         alone = attention(q_check[i : i + 1], k_check[keep], v_check[keep])
         torch.testing.assert_close(result[i : i + 1], alone)
 print("exercise passed: masked attention agrees with attention(..., bias) and with removing keys")
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (what changes the weights)
+#
+# Three changes to the inputs of `attention`, on random queries, keys and values. Predict first:
+# does each number go `"up"`, `"down"` or stay the `"same"`?
+#
+# - the largest weight of a row (averaged over the rows) when every **query is multiplied by 2**;
+# - the same number when every query is multiplied by 0;
+# - the weights when the **same number is added to every logit** of a row (a constant `bias`);
+# - the first output row when the **keys and values are put in another order** (the same
+#   permutation for both).
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "largest weight, queries x 2": "up",
+        "largest weight, queries x 0": "down",
+        "weight [0, 0], constant added to the logits": "same",
+        "output [0, 0], keys and values reordered": "same",
+    }
+    ### END SOLUTION
+
+
+# %%
+generator = torch.Generator().manual_seed(SEED)
+q_p, k_p, v_p = torch.randn(3, 6, 4, generator=generator)  # "n d" each: 6 tokens, d = 4
+order = torch.randperm(6, generator=generator)
+
+
+def largest_weight(q: torch.Tensor) -> float:
+    _, probs = attention(q, k_p, v_p, return_probs=True)  # probs: "n m"
+    return probs.amax(dim=-1).mean().item()
+
+
+_, probs = attention(q_p, k_p, v_p, return_probs=True)
+_, shifted = attention(q_p, k_p, v_p, bias=torch.full((6, 6), 3.0), return_probs=True)
+items = {  # name -> (number before, number after)
+    "largest weight, queries x 2": (largest_weight(q_p), largest_weight(2 * q_p)),
+    "largest weight, queries x 0": (largest_weight(q_p), largest_weight(0 * q_p)),
+    "weight [0, 0], constant added to the logits": (probs[0, 0], shifted[0, 0]),
+    "output [0, 0], keys and values reordered": (attention(q_p, k_p, v_p)[0, 0],
+                                                 attention(q_p, k_p[order], v_p[order])[0, 0]),
+}  # fmt: skip
+check_predictions(items, predict(), digits=3)
+print("exercise passed: every prediction agrees with the numbers")
 
 # %% [markdown]
 # ## Recap

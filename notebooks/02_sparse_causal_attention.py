@@ -61,7 +61,7 @@ from vstar_lite.attention import (
     attention,
     sparse_causal_kv,
 )
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.video import toy_clip
 from vstar_lite.viz import attention_overlay, frame_strip
 from vstar_lite.widgets import explore
@@ -498,7 +498,7 @@ explore(show_frame, "pick the query frame i: the frames it sees and where its di
 # which is what the previous frame contributes. At `i = 0` both maps are frame 0, each holding half
 # of the attention: the `[f_1; f_1]` convention of section 3.
 #
-# ## Exercise: sparse causal attention as masked full attention
+# ## Exercise 1: sparse causal attention as masked full attention
 #
 # Full spatio-temporal attention over all `f*n` tokens of a video computes SC attention too, if an
 # additive bias of $-\infty$ removes every key that Eq. 2 does not allow (a logit of $-\infty$ gets
@@ -538,6 +538,52 @@ for frames_, tokens in ((1, 4), (2, 4), (5, 6), (8, 3)):
     torch.testing.assert_close(rearrange(masked, "b (f n) c -> (b f) n c", f=frames_),
                                sc(video_tokens, num_frames=frames_))
 print("exercise passed: full attention with the sparse causal bias == SparseCausalAttention")
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (what a longer video costs)
+#
+# Eq. 2 gives every frame the keys of two frames. Predict first, for `n = 16` tokens per frame:
+# when the video goes from **8 to 16 frames**, does each number go `"up"`, `"down"` or stay the
+# `"same"`?
+#
+# - the number of keys each query sees, in sparse causal attention (`sparse_causal_kv`);
+# - the number of keys each query sees, in full attention over all the video's tokens;
+# - the number of logits of the whole video, in sparse causal attention;
+# - the ratio of full attention's logits to sparse causal attention's.
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "keys per query, sparse causal": "same",
+        "keys per query, full attention": "up",
+        "logits per video, sparse causal": "up",
+        "full / sparse causal logits": "up",
+    }
+    ### END SOLUTION
+
+
+# %%
+def costs(num_frames: int, tokens: int = 16, channels: int = 4) -> dict[str, int]:
+    frames_tokens = torch.zeros(num_frames, tokens, channels)  # "(b f) n c" with b = 1
+    sc_keys = sparse_causal_kv(frames_tokens, num_frames).shape[1]  # "(b f) (2 n) c"
+    full_keys = num_frames * tokens  # one sequence "(f n)" per video
+    return {"sc keys": sc_keys, "full keys": full_keys,
+            "sc logits": num_frames * tokens * sc_keys,
+            "full logits": num_frames * tokens * full_keys}  # fmt: skip
+
+
+short, long = costs(8), costs(16)
+items = {  # name -> (number at 8 frames, number at 16 frames)
+    "keys per query, sparse causal": (short["sc keys"], long["sc keys"]),
+    "keys per query, full attention": (short["full keys"], long["full keys"]),
+    "logits per video, sparse causal": (short["sc logits"], long["sc logits"]),
+    "full / sparse causal logits": (short["full logits"] / short["sc logits"],
+                                    long["full logits"] / long["sc logits"]),
+}  # fmt: skip
+check_predictions(items, predict(), digits=1)
+print("exercise passed: every prediction agrees with the numbers")
 
 # %% [markdown]
 # ## Recap

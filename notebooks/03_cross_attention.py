@@ -52,7 +52,7 @@ import torch
 from einops import rearrange, reduce, repeat
 
 from vstar_lite.attention import AttnProcessor, CrossAttention
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.video import spatial_tokens, toy_clip
 from vstar_lite.viz import frame_strip
 from vstar_lite.vsp import interpolate_embeddings
@@ -420,7 +420,7 @@ plt.show()
 # the cross-attention is applied again at every denoising step while the frames are still being
 # formed. That is the setting in which VSP's per-frame prompts steer what each frame shows.
 #
-# ## Exercise: per-frame embeddings from `N` sub-prompts
+# ## Exercise 1: per-frame embeddings from `N` sub-prompts
 #
 # Write VSP's interpolation for any number `N >= 2` of sub-prompts. With `F` frames, sub-prompt `n`
 # sits on keyframe
@@ -468,6 +468,51 @@ torch.testing.assert_close(two, synopsis_text)
 torch.testing.assert_close(xattn(pixels, two, num_frames=num_frames), out_synopsis)
 torch.testing.assert_close(result, interpolate_embeddings(sub_prompts, num_frames=8))  # the library
 print("exercise passed: N sub-prompts -> one embedding per frame, keyframes exact")
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (what the text changes)
+#
+# Cross-attention reads the text through its keys and values. Predict first, for the layer `xattn`
+# of section 3 and the pixel tokens `pixels`: does each number go `"up"`, `"down"` or stay the
+# `"same"`?
+#
+# - the number of output values (`numel`) when the text has **twice as many tokens**;
+# - the number of attention weights per pixel, for the same longer text;
+# - the weight of text token 0, summed over the pixels of frame 0, when token 0 is **repeated** (the
+#   text `[t_0, t_0, t_1, ...]`: each copy is counted on its own).
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "output values, text x 2": "same",
+        "weights per pixel, text x 2": "up",
+        "weight of one copy of token 0, token 0 repeated": "down",
+    }
+    ### END SOLUTION
+
+
+# %%
+text_p = torch.randn(1, 5, D)  # "b L D": one text of 5 tokens
+
+
+def run(context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    out = xattn(pixels[:1], context, num_frames=1)  # frame 0's pixels: "1 (h w) c"
+    return out, processor.probs  # the capturing processor of section 3: "1 heads (h w) L"
+
+
+out_short, probs_short = run(text_p)
+out_long, probs_long = run(torch.cat([text_p, torch.randn(1, 5, D)], dim=1))
+_, probs_repeated = run(torch.cat([text_p[:, :1], text_p], dim=1))
+items = {  # name -> (number before, number after)
+    "output values, text x 2": (out_short.numel(), out_long.numel()),
+    "weights per pixel, text x 2": (probs_short.shape[-1], probs_long.shape[-1]),
+    "weight of one copy of token 0, token 0 repeated": (probs_short[..., 0].sum(),
+                                                         probs_repeated[..., 0].sum()),
+}  # fmt: skip
+check_predictions(items, predict(), digits=2)
+print("exercise passed: every prediction agrees with the numbers")
 
 # %% [markdown]
 # ## Recap

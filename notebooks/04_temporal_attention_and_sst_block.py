@@ -65,7 +65,7 @@ from torch import nn
 from vstar_lite.attention import AttnProcessor, TemporalAttention
 from vstar_lite.blocks import SSTBlock, frame_position_embedding
 from vstar_lite.tar import mean_diagonal_probability
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.video import temporal_tokens, toy_clip
 from vstar_lite.viz import attention_heatmap, frame_strip
 from vstar_lite.widgets import explore
@@ -558,7 +558,7 @@ for name, model in [("spatial, fresh", spatial_block),
 # one of several paths between frames; in the layout of ModelScope and VideoCrafter2 it is the only
 # one.
 #
-# ## Exercise: an identity temporal convolution
+# ## Exercise 1: an identity temporal convolution
 #
 # Write `identity_temporal_conv(channels)`: an `nn.Conv3d` from `channels` to `channels` with kernel
 # `(3, 1, 1)` (3 frames, 1 x 1 pixel) that keeps the number of frames and starts as the identity,
@@ -589,6 +589,48 @@ assert torch.equal(result, probe), "not the identity: centre tap eye(c), other t
 reference = SSTBlock(8, 4, heads=2, groups=4).conv3d
 assert torch.equal(identity_temporal_conv(8).weight, reference.weight), "differs from SSTBlock's"
 print("exercise passed: conv3D with kernel (3, 1, 1) initialized as the identity")
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (where frames meet)
+#
+# Predict first: does each number go `"up"`, `"down"` or stay the `"same"`?
+#
+# - the mean diagonal probability of the hand-set temporal attention of section 2 (how much a frame
+#   attends to itself), from the **soft head to the sharp head**, on the clip of section 2;
+# - the same number for a **static clip** (every frame the same picture), at 8 and then 16 frames;
+# - how much output frame 3 changes when input frame 0 is replaced, from the **fresh spatial
+#   block to the fresh sparse causal block** (the table of section 5).
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "self-attention, soft head -> sharp head": "up",
+        "self-attention, static clip, 8 -> 16 frames": "down",
+        "change of output frame 3, spatial -> sparse causal": "up",
+    }
+    ### END SOLUTION
+
+
+# %%
+def self_attention_of(clip_tokens: torch.Tensor) -> torch.Tensor:
+    """Mean diagonal probability per head of the hand-set layer on "(b h w) f c" tokens."""
+    temporal(norm(clip_tokens))
+    return mean_diagonal_probability(processor.probs).mean(dim=0)  # "heads"
+
+
+heads_diagonal = self_attention_of(tokens)  # head 0 sharp, head 1 soft
+still = tokens[:, :1]  # "(b h w) 1 c": the clip's first frame
+items = {  # name -> (number before, number after)
+    "self-attention, soft head -> sharp head": (heads_diagonal[1], heads_diagonal[0]),
+    "self-attention, static clip, 8 -> 16 frames": (self_attention_of(still.repeat(1, 8, 1))[0],
+                                                    self_attention_of(still.repeat(1, 16, 1))[0]),
+    "change of output frame 3, spatial -> sparse causal": (frame_influence(spatial_block)[3],
+                                                           frame_influence(fresh)[3]),
+}  # fmt: skip
+check_predictions(items, predict(), digits=3)
+print("exercise passed: every prediction agrees with the numbers")
 
 # %% [markdown]
 # ## Recap

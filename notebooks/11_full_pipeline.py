@@ -107,7 +107,7 @@ import torch
 from vstar_lite import TARConfig, VSTARPipeline
 from vstar_lite.pipeline import DIFFUSERS_VERSION_TESTED, PRESETS
 from vstar_lite.tar import diagonalness, mean_diagonal_probability
-from vstar_lite.utils import notebook_setup
+from vstar_lite.utils import check_predictions, notebook_setup
 from vstar_lite.viz import attention_heatmap, show_video, video_grid
 from vstar_lite.vsp import load_synopses
 
@@ -433,7 +433,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # band left over after TAR switches off is not shown.
 
 # %% [markdown]
-# ## Exercise: diagonalness step by step
+# ## Exercise 1: diagonalness step by step
 #
 # The table averaged steps in two groups. Write `diagonalness_by_step(capture, level)`, the
 # diagonalness of the captured map at one level for every denoising step, in step order (a list
@@ -477,6 +477,44 @@ for ax, level in zip(axes[0], columns):
 axes[0, 0].set_ylabel("diagonalness")
 axes[0, 0].legend(fontsize=8)
 plt.show()
+
+# %% [markdown]
+# ## Exercise 2: predict, then check (TAR's steps and band)
+#
+# Predict first: does each number go `"up"`, `"down"` or stay the `"same"`?
+#
+# - the number of regularized steps of `TAR` when sampling takes **50 steps instead of 25**
+#   (`TAR.last_step`, section 3);
+# - the **share** of the steps that TAR regularizes, for the same change;
+# - the level-0 diagonalness over TAR's steps, from the **baseline to VSTAR** (the table above).
+#
+# The first two are properties of `TARConfig`; the third holds on any model, since during those
+# steps the VSTAR maps are the regularized probabilities.
+
+# %%
+def predict() -> dict[str, str]:
+    """Your predictions: item name -> "up", "down" or "same"."""
+    ### BEGIN SOLUTION
+    return {
+        "regularized steps, 25 -> 50 steps": "up",
+        "regularized share, 25 -> 50 steps": "same",
+        "level-0 diagonalness under TAR, baseline -> VSTAR": "up",
+    }
+    ### END SOLUTION
+
+
+# %%
+regularized = {n: TAR.last_step(n) + 1 for n in (25, 50)}  # steps 0..last_step
+items = {  # name -> (number before, number after)
+    "regularized steps, 25 -> 50 steps": (regularized[25], regularized[50]),
+    "regularized share, 25 -> 50 steps": (regularized[25] / 25, regularized[50] / 50),
+    "level-0 diagonalness under TAR, baseline -> VSTAR": (
+        diag_over(baseline.capture.maps(), columns[0], tar_steps),
+        diag_over(vstar.capture.maps(), columns[0], tar_steps),
+    ),
+}
+check_predictions(items, predict(), digits=3)
+print("exercise passed: every prediction agrees with the numbers")
 
 # %% [markdown]
 # ## Recap

@@ -29,9 +29,15 @@ def test_exercise_sections_run_from_their_heading_to_the_next_section():
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=IDS)
-def test_every_notebook_has_a_graded_exercise(source):
-    sections = nbtools.exercise_sections(nbformat.read(source.with_suffix(".ipynb"), as_version=4))
-    assert sections and all(cells for _, cells in sections), source.name
+def test_every_notebook_has_two_exercises_one_of_them_predict_then_check(source):
+    nb = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    sections = nbtools.exercise_sections(nb)
+    assert len(sections) >= 2 and all(cells for _, cells in sections), source.name
+    assert any("predict, then check" in title for title, _ in sections), source.name
+    for title, cells in sections:  # a solution to write, and a check after it
+        sources = [nb.cells[i].source for i in cells]
+        solved = [i for i, text in enumerate(sources) if "### BEGIN SOLUTION" in text]
+        assert solved and solved[0] < len(sources) - 1, f"{source.name}, {title}"
 
 
 def test_the_solved_notebook_passes_every_exercise():
