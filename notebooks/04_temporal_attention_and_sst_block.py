@@ -409,7 +409,11 @@ show("feed-forward", "(b f) (h w) c", spatial)
 # (notebook 00's exercise), and both temporal attentions work on them. Before each, sinusoidal frame
 # positions (`frame_position_embedding`, `"f c"`) are added to the normalized tokens, so that two
 # frames with the same content no longer look identical to attention: the remedy for the block
-# structure of section 2.
+# structure of section 2. **This step is the library's own addition, not SCVideo's**: the appendix
+# defines temporal attention (Eq. 4) without positions. The idea is borrowed from AnimateDiff's
+# motion modules, which add sinusoidal frame positions before their temporal attention;
+# `SSTBlock(..., frame_positions=False)` leaves it out, and ModelScope's UNet, the one VSTAR was
+# shown on, has no such positions (notebooks 05 and 06).
 
 # %%
 temporal_seq = rearrange(spatial, "(b f) (h w) c -> (b h w) f c", f=f, h=h)  # Eq. 4's F''
