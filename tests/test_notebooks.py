@@ -130,6 +130,21 @@ def test_student_version_replaces_solutions_by_nbgraders_stub_and_keeps_the_rest
     )
 
 
+def test_student_version_drops_hidden_tests():
+    source = (
+        "assert f(1) == 2\n### BEGIN HIDDEN TESTS\nassert f(5) == 10\n### END HIDDEN TESTS\n"
+        "print('checked')\n"
+    )
+    assert nbtools.strip_solutions(source) == "assert f(1) == 2\nprint('checked')\n"
+
+
+def test_the_instructor_guide_table_is_up_to_date():
+    assert nbtools.GUIDE.read_text() == nbtools.planned_guide(), "run nbtools.py stats --write"
+    row = nbtools.stats_table(SOURCES[:1]).splitlines()[2].split(" | ")
+    nb = nbformat.read(SOURCES[0].with_suffix(".ipynb"), as_version=4)
+    assert row[1] == str(len(nb.cells)) and row[5] == "2"  # cells, exercises
+
+
 def test_student_command_writes_the_committed_copies_without_solutions_or_outputs(tmp_path):
     assert nbtools.main(["student", "--out", str(tmp_path)]) == 0
     for source in SOURCES:

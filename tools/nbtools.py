@@ -8,6 +8,7 @@ that is edited) and ``NN_topic.ipynb`` (produced from it by ``execute``, with ou
     python tools/nbtools.py badges [--check]
     python tools/nbtools.py student [--out DIR]
     python tools/nbtools.py grade NOTEBOOK.ipynb [...]
+    python tools/nbtools.py stats [--write]
 
 ``execute`` runs each ``.py`` in a fresh kernel and writes the paired ``.ipynb`` so that a re-run on
 the same machine gives the same file: cell ids are numbered, execution timestamps are dropped and
@@ -59,6 +60,10 @@ SOLUTION_RE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 SOLUTION_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+HIDDEN_TESTS_RE = re.compile(
+    r"^[ \t]*#+ BEGIN HIDDEN TESTS[^\n]*\n.*?^[ \t]*#+ END HIDDEN TESTS[^\n]*(\n|$)",
+    re.MULTILINE | re.DOTALL,
+)
 EXERCISE_RE = re.compile(r"^## Exercise\b[^\n]*", re.MULTILINE)
 SECTION_RE = re.compile(r"^## ", re.MULTILINE)
 
@@ -355,7 +360,9 @@ def cmd_badges(args: argparse.Namespace) -> int:
 
 # ----------------------------------------------------------------------------- student version
 def strip_solutions(source: str) -> str:
-    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by nbgrader's stub."""
+    """Replace every ``### BEGIN SOLUTION`` ... ``### END SOLUTION`` block by nbgrader's stub, and
+    drop every ``### BEGIN HIDDEN TESTS`` ... ``### END HIDDEN TESTS`` block."""
+    source = HIDDEN_TESTS_RE.sub("", source)
     return SOLUTION_RE.sub(
         lambda m: "".join(f"{m['indent']}{line}\n" for line in SOLUTION_STUB.splitlines()),
         source,
@@ -463,6 +470,55 @@ def cmd_grade(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------- stats
+READING_WORDS_PER_MINUTE = 200  # the rule behind the guide's reading times
+GUIDE = ROOT / "docs" / "instructors.md"
+GUIDE_BEGIN, GUIDE_END = "<!-- stats:begin -->", "<!-- stats:end -->"
+
+
+def notebook_stats(source: Path) -> dict[str, int]:
+    """What a notebook asks of a learner: cells, code lines, words of prose, exercises, KB."""
+    nb = nbformat.read(source.with_suffix(".ipynb"), as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    words = sum(len(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    return {
+        "cells": len(nb.cells),
+        "code lines": sum(1 for text in code for line in text.splitlines() if line.strip()),
+        "words": words,
+        "reading min": round(words / READING_WORDS_PER_MINUTE),
+        "exercises": len(exercise_sections(nb)),
+        "KB": round(source.with_suffix(".ipynb").stat().st_size / 1000),
+    }
+
+
+def stats_table(sources: list[Path]) -> str:
+    """The instructor guide's table, one row per notebook."""
+    columns = list(notebook_stats(sources[0]))
+    rows = ["| notebook | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for source in sources:
+        values = notebook_stats(source).values()
+        rows.append(f"| {source.stem} | " + " | ".join(str(v) for v in values) + " |")
+    return "\n".join(rows)
+
+
+def planned_guide(guide: Path = GUIDE) -> str:
+    """The guide with its table rewritten from the notebooks as they are."""
+    text = guide.read_text(encoding="utf-8")
+    before, _, rest = text.partition(GUIDE_BEGIN)
+    _, _, after = rest.partition(GUIDE_END)
+    if GUIDE_END not in rest:
+        raise ValueError(f"{guide.name} needs the markers {GUIDE_BEGIN} and {GUIDE_END}")
+    return f"{before}{GUIDE_BEGIN}\n{stats_table(notebook_sources())}\n{GUIDE_END}{after}"
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    print(stats_table(notebook_sources(args.notebooks)))
+    if args.write:
+        GUIDE.write_text(planned_guide(), encoding="utf-8")
+        print(f"rewrote the table of {GUIDE.relative_to(ROOT)}")
+    return 0
+
+
 # ----------------------------------------------------------------------------------------- CLI
 def copy_prose(source: Path) -> int:
     """Copy the markdown cells of ``source`` into its paired ``.ipynb``, keeping the stored
@@ -514,6 +570,10 @@ def main(argv: list[str] | None = None) -> int:
     grade = commands.add_parser("grade", help="run notebooks and score each exercise")
     grade.add_argument("notebooks", nargs="+", help=".ipynb files, e.g. a learner's copy")
     grade.set_defaults(run=cmd_grade)
+    stats = commands.add_parser("stats", help="cells, code lines, reading time, exercises, size")
+    stats.add_argument("notebooks", nargs="*", help="number prefixes (default: all)")
+    stats.add_argument("--write", action="store_true", help="rewrite the table in docs/")
+    stats.set_defaults(run=cmd_stats)
     args = parser.parse_args(argv)
     return args.run(args)
 
