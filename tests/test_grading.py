@@ -55,8 +55,8 @@ def test_the_student_copy_fails_every_exercise_on_its_stub(source):
 
 def test_grade_command_prints_a_score_per_exercise(tmp_path, capsys, monkeypatch):
     results = [
-        nbtools.ExerciseResult("Exercise 1: a", 2, None),
-        nbtools.ExerciseResult("Exercise 2: b", 1, "AssertionError: off by one"),
+        nbtools.ExerciseResult("Exercise 1: a", None),
+        nbtools.ExerciseResult("Exercise 2: b", "AssertionError: off by one"),
     ]
     monkeypatch.setattr(nbtools, "grade_notebook", lambda path: results)
     copy = tmp_path / "alice.ipynb"

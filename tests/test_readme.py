@@ -44,23 +44,23 @@ def test_the_readme_has_the_three_tiny_examples():
     assert set(tiny_generate_commands()) == {"red.gif", "vsp.gif", "freenoise.gif"}
 
 
-def generate(name: str, tmp_path: Path) -> str:
-    """Run the README's command for ``name``; the read-out's letters of its frames."""
+def generate(name: str, tmp_path: Path) -> torch.Tensor:
+    """Run the README's command for ``name``; its GIF read back as ``"1 3 f h w"``."""
     from vstar_lite.cli import main
-    from vstar_lite.tiny.measure import frame_letters
 
     argv = tiny_generate_commands()[name]
     argv[argv.index("--out") + 1] = str(tmp_path / name)
     assert main([*argv, "--no-progress"]) == 0
-    return frame_letters(read_gif(tmp_path / name))[0]
+    return read_gif(tmp_path / name)
 
 
 def test_red_gif_is_a_red_circle_on_a_dark_background_in_14_of_16_frames(tmp_path):
-    from vstar_lite.tiny.measure import score_clips
+    from vstar_lite.tiny.measure import frame_letters, score_clips
 
-    argv = tiny_generate_commands()["red.gif"]
-    letters = generate("red.gif", tmp_path)
-    clip = score_clips(read_gif(tmp_path / "red.gif"), [argv[1]])[0]  # argv[0]: "generate"
+    video = generate("red.gif", tmp_path)
+    letters = frame_letters(video)[0]
+    prompt = tiny_generate_commands()["red.gif"][1]  # [0] is "generate"
+    clip = score_clips(video, [prompt])[0]
     assert len(letters) == 16 and letters.count("r") == 14, letters
     assert clip.background == 1.0 and round(clip.correct * 16) == 14
     assert letters[10:12] == "..", letters  # the frames where one circle gives way to another
@@ -76,8 +76,10 @@ SYNOPSIS_EXAMPLES = {
 
 @pytest.mark.parametrize("name", list(SYNOPSIS_EXAMPLES))
 def test_the_synopsis_examples_go_from_red_through_purple_to_blue(tmp_path, name):
+    from vstar_lite.tiny.measure import frame_letters
+
     runs, lost = SYNOPSIS_EXAMPLES[name]
-    letters = generate(name, tmp_path)
+    letters = frame_letters(generate(name, tmp_path))[0]
     assert len(letters) == 64 and letters.count(".") <= lost, letters
     for first, last, letter in runs:
         assert set(letters[first : last + 1]) <= {letter, "."}, (first, last, letter, letters)

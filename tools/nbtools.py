@@ -53,7 +53,8 @@ BADGE_RE = re.compile(
 COLAB_URL_RE = re.compile(r"https://colab\.research\.google\.com/github/[^)\s\"']+")
 INSTALL_RE = re.compile(r"git\+https://github\.com/[\w.-]+/[\w.-]+")
 README_BEGIN, README_END = "<!-- notebooks:begin -->", "<!-- notebooks:end -->"
-STUDENT = NOTEBOOKS / "student"
+STUDENT_DIR = "student"  # the student copies, below the notebooks' folder
+STUDENT = NOTEBOOKS / STUDENT_DIR
 # nbgrader's solution delimiters (any number of '#'), and the stub its ClearSolutions writes
 SOLUTION_RE = re.compile(
     r"^(?P<indent>[ \t]*)#+ BEGIN SOLUTION[^\n]*\n.*?^[ \t]*#+ END SOLUTION[^\n]*(\n|$)",
@@ -152,23 +153,28 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def execute_notebook(source: Path) -> nbformat.NotebookNode:
     """Run a notebook source top to bottom in a fresh kernel, working directory ``notebooks/``."""
-    from nbclient import NotebookClient
-
     nb = jupytext.read(source)
     nb.metadata.setdefault(
         "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
     )
+    run_in_kernel(nb, source.parent)
+    return normalize(nb)
+
+
+def run_in_kernel(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> None:
+    """Execute ``nb`` in place in a fresh kernel whose working directory is ``folder``."""
+    from nbclient import NotebookClient
+
     os.environ["PYTHONHASHSEED"] = "0"  # inherited by the kernel
-    client = NotebookClient(
+    NotebookClient(
         nb,
         timeout=CELL_TIMEOUT_S,
         kernel_name="python3",
-        resources={"metadata": {"path": str(source.parent)}},
+        resources={"metadata": {"path": str(folder)}},
         record_timing=False,
         store_widget_state=True,
-    )
-    client.execute()
-    return normalize(nb)
+        allow_errors=allow_errors,
+    ).execute()
 
 
 def write_html(nb: nbformat.NotebookNode, path: Path) -> None:
@@ -245,7 +251,7 @@ def check_all(folder: Path = NOTEBOOKS) -> list[str]:
     for stray in sorted(folder.glob("[0-9][0-9]_*.ipynb")):
         if not stray.with_suffix(".py").exists():
             problems.append(f"{stray.name}: no paired .py source")
-    for stray in sorted(folder.glob("student/*.ipynb")):
+    for stray in sorted(folder.glob(f"{STUDENT_DIR}/*.ipynb")):
         if not (folder / f"{stray.stem}.py").exists():
             problems.append(f"student/{stray.name}: no notebook {stray.stem}.py it is a copy of")
     return problems
@@ -310,6 +316,15 @@ def readme_table(repo: Repository, sources: list[Path]) -> str:
     return "\n".join(rows)
 
 
+def replace_between(text: str, begin: str, end: str, body: str, name: str) -> str:
+    """``text`` with what stands between the markers ``begin`` and ``end`` replaced by ``body``."""
+    before, _, rest = text.partition(begin)
+    _, _, after = rest.partition(end)
+    if not rest or end not in rest:
+        raise ValueError(f"{name} needs the markers {begin} and {end}")
+    return f"{before}{begin}\n{body}\n{end}{after}"
+
+
 def planned_badge_changes(repo: Repository, folder: Path = NOTEBOOKS) -> dict[Path, str]:
     """Files whose badges or install lines disagree with ``repo``, with their corrected text."""
     changes: dict[Path, str] = {}
@@ -329,16 +344,13 @@ def planned_badge_changes(repo: Repository, folder: Path = NOTEBOOKS) -> dict[Pa
             new_raw = to_text(nb)
             if new_raw != raw:
                 changes[paired] = new_raw
-            student = folder / "student" / ipynb_name
+            student = folder / STUDENT_DIR / ipynb_name
             if student.exists() and new_raw != raw:
                 changes[student] = to_text(student_copy(nb))
     if folder == NOTEBOOKS:
         readme = README.read_text(encoding="utf-8")
-        before, _, rest = readme.partition(README_BEGIN)
-        _, _, after = rest.partition(README_END)
-        if not rest or README_END not in rest:
-            raise ValueError(f"README.md needs the markers {README_BEGIN} and {README_END}")
-        new = f"{before}{README_BEGIN}\n{readme_table(repo, sources)}\n{README_END}{after}"
+        new = replace_between(readme, README_BEGIN, README_END, readme_table(repo, sources),
+                              "README.md")  # fmt: skip
         if new != readme:
             changes[README] = new
     return changes
@@ -382,7 +394,7 @@ def student_copy(solved: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def student_path(source: Path) -> Path:
-    return source.parent / "student" / f"{source.stem}.ipynb"
+    return source.parent / STUDENT_DIR / f"{source.stem}.ipynb"
 
 
 def check_student_copy(source: Path) -> list[str]:
@@ -416,7 +428,6 @@ def cmd_student(args: argparse.Namespace) -> int:
 @dataclass(frozen=True)
 class ExerciseResult:
     title: str  # the heading, without "## "
-    cells: int  # code cells in its section
     error: str | None  # the first error's last line, None when every cell ran
 
 
@@ -438,21 +449,17 @@ def exercise_sections(nb: nbformat.NotebookNode) -> list[tuple[str, list[int]]]:
 
 def grade_notebook(path: Path) -> list[ExerciseResult]:
     """Run ``path`` top to bottom (errors do not stop it) and score each exercise."""
-    from nbclient import NotebookClient
-
     nb = nbformat.read(path, as_version=4)
     sections = exercise_sections(nb)
     if not sections:
         raise ValueError(f"{path}: no '## Exercise' heading, nothing to grade")
-    os.environ["PYTHONHASHSEED"] = "0"
-    NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()  # fmt: skip
+    run_in_kernel(nb, path.parent, allow_errors=True)
     results = []
     for title, indices in sections:
         errors = [output for i in indices for output in nb.cells[i].outputs
                   if output.output_type == "error"]  # fmt: skip
         first = f"{errors[0].ename}: {errors[0].evalue}".splitlines()[0][:120] if errors else None
-        results.append(ExerciseResult(title, len(indices), first))
+        results.append(ExerciseResult(title, first))
     return results
 
 
@@ -504,11 +511,9 @@ def stats_table(sources: list[Path]) -> str:
 def planned_guide(guide: Path = GUIDE) -> str:
     """The guide with its table rewritten from the notebooks as they are."""
     text = guide.read_text(encoding="utf-8")
-    before, _, rest = text.partition(GUIDE_BEGIN)
-    _, _, after = rest.partition(GUIDE_END)
-    if GUIDE_END not in rest:
-        raise ValueError(f"{guide.name} needs the markers {GUIDE_BEGIN} and {GUIDE_END}")
-    return f"{before}{GUIDE_BEGIN}\n{stats_table(notebook_sources())}\n{GUIDE_END}{after}"
+    return replace_between(
+        text, GUIDE_BEGIN, GUIDE_END, stats_table(notebook_sources()), guide.name
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
