@@ -268,7 +268,7 @@ explore(
 # "diagonalness" (the correlation between row and column index when the map is read as a joint
 # distribution) and finds that longer generated videos lose their structure and turn almost static.
 # Its Temporal Attention Regularization (TAR) adds a band around the diagonal to the logits of
-# these `f x f` maps. Notebooks 06 and 07 pick this up; here it is enough to know where the maps
+# these `f x f` maps. Notebooks 09 and 10 pick this up; here it is enough to know where the maps
 # come from and how to read them.
 #
 # ## 3. The SS-T block, layer by layer
@@ -413,7 +413,7 @@ show("feed-forward", "(b f) (h w) c", spatial)
 # defines temporal attention (Eq. 4) without positions. The idea is borrowed from AnimateDiff's
 # motion modules, which add sinusoidal frame positions before their temporal attention;
 # `SSTBlock(..., frame_positions=False)` leaves it out, and ModelScope's UNet, the one VSTAR was
-# shown on, has no such positions (notebooks 05 and 06).
+# shown on, has no such positions (notebooks 07 and 09).
 
 # %%
 temporal_seq = rearrange(spatial, "(b f) (h w) c -> (b h w) f c", f=f, h=h)  # Eq. 4's F''
@@ -439,7 +439,7 @@ print(f"manual pass vs block(x, context, temb): max |difference| = "
 # The capture processor of section 1 works inside a block too; installing it, running, and putting
 # the previous processor back (also if the run fails) is how later notebooks read the temporal
 # attention maps of a model. This block's weights are random, so its map is close to uniform;
-# notebook 06 reads the maps of a trained model.
+# notebook 09 reads the maps of a trained model.
 
 # %%
 capture = AttnProcessor(capture=True)
@@ -653,4 +653,5 @@ print("exercise passed: every prediction agrees with the numbers")
 #   tap is the identity matrix, the temporal attentions' `to_out` is zero. A fresh block equals its
 #   image layers exactly; once these layers move, every frame can influence every other.
 #
-# **Next:** notebook 05 trains a tiny text-to-video model built from these blocks.
+# **Next:** notebook 05 draws the synthetic world that a tiny text-to-video model, built from these
+# blocks, learns from; notebooks 06-08 cover diffusion itself, the model and its training.

@@ -243,3 +243,16 @@ def test_scattered_specks_are_no_object_found():
     assert frames.x[0, 1].isnan() and frames.fill[0, 1] < 0.05
     scores = score_clips(video, ["a red circle moves right on a dark background"])
     assert scores[0].found == 0.5
+
+
+def test_wrap_items_breaks_between_items_only_and_indents_every_line():
+    from vstar_lite.utils import wrap_items
+
+    items = [f"item number {i}" for i in range(6)]
+    text = wrap_items(items, indent=4, width=40)
+    lines = text.splitlines()
+    assert len(lines) > 1 and all(line.startswith("    ") and len(line) <= 40 for line in lines)
+    assert text.replace("\n    ", " ").strip() == ", ".join(items)  # nothing lost or split
+    assert all(line.strip().split(", ")[0] in items for line in lines)  # each line starts an item
+    with pytest.raises(ValueError, match=r"indent must be in \[0, width=40\), got 40"):
+        wrap_items(items, indent=40, width=40)

@@ -10,6 +10,7 @@ import torch
 from PIL import Image
 from vstar_lite.video import toy_clip
 from vstar_lite.viz import (
+    frame_rows,
     frame_strip,
     gif_bytes,
     save_gif,
@@ -105,3 +106,24 @@ def test_video_grid_places_each_video_in_its_cell_with_a_border():
         video_grid(videos, columns=0)
     with pytest.raises(ValueError, match=r"videos must have shape \(b, c, f, h, w\)"):
         video_grid(videos[0])
+
+
+def test_frame_rows_draws_the_chosen_frames_of_each_video_in_its_labelled_row():
+    dark = torch.full((3, 4, 2, 2), -1.0)  # "c f h w" in [-1, 1]
+    ramp = torch.linspace(-1, 1, 4).view(1, 4, 1, 1).expand(3, 4, 2, 2)  # frame f at grey f / 3
+    fig = frame_rows({"dark": dark, "ramp": ramp}, [0, 3], title="two rows")
+    assert len(fig.axes) == 4 and fig._suptitle.get_text() == "two rows"
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["f = 0", "f = 3"]
+    assert [fig.axes[0].get_ylabel(), fig.axes[2].get_ylabel()] == ["dark", "ramp"]
+    shown = [ax.get_images()[0].get_array()[0, 0, 0] for ax in fig.axes]  # top-left pixel, red
+    assert list(shown) == [0, 0, 0, 255]  # dark stays black; the ramp's frame 0 black, frame 3 white
+
+
+def test_frame_rows_refuses_frames_outside_a_video_and_values_outside_the_range():
+    video = torch.zeros(3, 4, 2, 2)
+    with pytest.raises(ValueError, match=r"frames must lie in \[0, 4\) for 'clip', got \[0, 4\]"):
+        frame_rows({"clip": video}, [0, 4])
+    with pytest.raises(ValueError, match="value_range"):
+        frame_rows({"clip": video + 3.0}, [0])
+    with pytest.raises(ValueError, match="at least one"):
+        frame_rows({}, [0])

@@ -11,7 +11,7 @@ row's largest logit ``m_i = max_j S[i, j]``:
 A small ``sigma`` favours nearby frames strongly (more change over time, less coherence); a large
 one spreads the boost over many frames. Because the boost is proportional to ``m_i``, a row whose
 largest logit is negative has its diagonal pushed *down*; the reference does not guard against
-this and neither do we (notebook 07 shows it).
+this and neither do we (notebook 10 shows it).
 
 ``strength`` is the paper's ``lambda`` (1.0 in every published setting); it is not called
 ``scale`` so that it cannot be confused with attention's own ``1 / sqrt(d)`` (``attn.scale``).

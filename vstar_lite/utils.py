@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import random
+import textwrap
 
 import numpy as np
 import torch
 
-__all__ = ["check_predictions", "fmt", "fmt_interval", "seed_everything", "notebook_setup"]
+__all__ = [
+    "check_predictions",
+    "fmt",
+    "fmt_interval",
+    "notebook_setup",
+    "seed_everything",
+    "wrap_items",
+]
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -42,6 +50,16 @@ def fmt_interval(triple: tuple[float, float, float], digits: int = 2) -> str:
     """``(mean, low, high)`` as ``"mean [low, high]"``, each rounded by :func:`fmt`."""
     mean, low, high = triple
     return f"{fmt(mean, digits)} [{fmt(low, digits)}, {fmt(high, digits)}]"
+
+
+def wrap_items(items: list[str], indent: int = 0, width: int = 96) -> str:
+    """``items`` joined by ``", "`` and wrapped to ``width`` between items, never inside one
+    (spaces within an item do not break), each line indented by ``indent`` spaces."""
+    if not 0 <= indent < width:
+        raise ValueError(f"indent must be in [0, width={width}), got {indent}")
+    glued = ", ".join(item.replace(" ", "\u00a0") for item in items)  # no-break spaces
+    lines = textwrap.wrap(glued, width=width - indent, break_long_words=False)
+    return "\n".join(" " * indent + line.replace("\u00a0", " ") for line in lines)
 
 
 def check_predictions(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "GifVideo",
     "attention_heatmap",
     "attention_overlay",
+    "frame_rows",
     "frame_strip",
     "gif_bytes",
     "save_gif",
@@ -178,6 +180,43 @@ def frame_strip(
         ax.set_yticks([])
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def frame_rows(
+    rows: dict[str, torch.Tensor | np.ndarray],
+    frames: Sequence[int],
+    *,
+    title: str = "",
+    frame_size: float = 0.9,
+    value_range: tuple[float, float] = (-1.0, 1.0),
+) -> Figure:
+    """Chosen ``frames`` of several ``c f h w`` videos, one row per video labelled by its key.
+
+    Comparing videos frame by frame (a real clip above its reconstruction, a sample beside a real
+    clip) is easier in one figure than in separate strips; columns are titled ``f = i``.
+    """
+    frames = list(frames)
+    if not rows or not frames:
+        raise ValueError("rows and frames must each name at least one video / frame")
+    fig, axes = plt.subplots(
+        len(rows),
+        len(frames),
+        squeeze=False,
+        figsize=(frame_size * len(frames) + 0.8, frame_size * len(rows) + 0.5),
+    )
+    for row_axes, (label, video) in zip(axes, rows.items()):
+        images = to_uint8_frames(video, value_range)  # "f h w c"
+        if not all(0 <= index < len(images) for index in frames):
+            raise ValueError(f"frames must lie in [0, {len(images)}) for {label!r}, got {frames}")
+        for ax, index in zip(row_axes, frames):
+            ax.imshow(images[index], interpolation="none")
+            ax.set(xticks=[], yticks=[])
+        row_axes[0].set_ylabel(label, fontsize=8)
+    for ax, index in zip(axes[0], frames):
+        ax.set_title(f"f = {index}", fontsize=8)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 

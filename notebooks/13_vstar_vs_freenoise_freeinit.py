@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 10 · VSTAR, FreeNoise and FreeInit on the same model
+# # 13 · VSTAR, FreeNoise and FreeInit on the same model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/10_vstar_vs_freenoise_freeinit.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/10_vstar_vs_freenoise_freeinit.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/13_vstar_vs_freenoise_freeinit.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/13_vstar_vs_freenoise_freeinit.ipynb)
 #
 # VSTAR is not the only training-free way to get longer or multi-prompt videos from a text-to-video
 # UNet. diffusers ships two others for AnimateDiff pipelines:
@@ -95,7 +95,7 @@ print(f"recorded comparison: {comparison['command']}")
 # %% [markdown]
 # ## 1. Two UNets, two ways to know frame order
 #
-# Both tiny models share the autoencoder, the text encoder and the world of notebook 05, and were
+# Both tiny models share the autoencoder, the text encoder and the world of notebooks 05 and 07, and were
 # trained with the same recipe on 16-frame clips (`vstar-lite train --preset shipped` and
 # `--preset animatediff`). They differ only in how the UNet moves information between frames:
 #
@@ -391,7 +391,7 @@ verdicts(16)
 # noise, over-smoothed detail under FreeInit's low-pass re-initialisation). Its UNets are 1.2 M
 # parameters trained for 11 (AnimateDiff-style) and 24 minutes (ModelScope-style) on a CPU; a
 # method that helps here may matter less on a model that was trained on longer clips, and the
-# reverse. Notebook 11 runs the same calls on a pretrained model.
+# reverse. Notebook 14 runs the same calls on a pretrained model.
 
 # %% [markdown]
 # ## Recap

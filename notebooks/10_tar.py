@@ -7,11 +7,11 @@
 # ---
 
 # %% [markdown]
-# # 07 · TAR: temporal attention regularization
+# # 10 · TAR: temporal attention regularization
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/07_tar.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/07_tar.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/10_tar.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/10_tar.ipynb)
 #
-# Notebook 06 read temporal attention maps the way VSTAR does: for real videos and short
+# Notebook 09 read temporal attention maps the way VSTAR does: for real videos and short
 # generations of large models they show a diagonal band (a frame takes most from its neighbours),
 # and the paper finds that band fading when a model is asked for many more frames than it was
 # trained on. Temporal Attention Regularization (TAR) is the paper's direct answer: before the
@@ -20,7 +20,7 @@
 # that already exists. This notebook builds TAR from its two ingredients (a fixed `f x f` matrix
 # and each row's largest logit), checks the library's version against a derivation by hand, looks
 # at a side effect of the row maximum that the reference implementation leaves in, applies TAR to
-# the temporal attention of the tiny pipeline of notebooks 05-06 (diffusers'
+# the temporal attention of the tiny pipeline of notebooks 07-09 (diffusers'
 # `UNet3DConditionModel`, whose temporal attention carries no frame positions, as in ModelScope
 # and VideoCrafter2), with a slider for its one parameter, `sigma`, and samples one video with
 # and without it.
@@ -55,7 +55,7 @@
 # Diffusion Models*, CVPR 2024). The tiny pipeline's layout is that of ModelScope text-to-video
 # (Wang et al., *ModelScope Text-to-Video Technical Report*, 2023; in diffusers,
 # `UNet3DConditionModel`); the pipeline itself, its world and its read-out are this library's own
-# (notebook 05, `data/tiny_model/README.md`).
+# (notebooks 05-08, `data/tiny_model/README.md`).
 
 # %% Set-up: in Colab, install vstar-lite; elsewhere (make lab, make test) it is already installed.
 import sys
@@ -356,7 +356,7 @@ for layer in LAYERS:
           f"{attn.to_q.out_features // attn.heads:>10}{str(layer.input_block):>13}")  # fmt: skip
 
 # %% [markdown]
-# As in notebook 06, real clips of four captions are encoded by the pipeline's autoencoder
+# As in notebook 09, real clips of four captions are encoded by the pipeline's autoencoder
 # (`encode_videos` in `vstar_lite/tiny/training.py`), noised with the pipeline's own scheduler to
 # the timestep of one denoising step, `x_t = sqrt(a_t) x_0 + sqrt(1 - a_t) noise`, and passed once
 # through the UNet with their captions. We use **step 6 of 25**, well inside the steps the paper
@@ -425,7 +425,7 @@ for name, (layer, cached) in logits_by_frames[16].items():
           f"{str(tuple(long.shape)):>22}")  # fmt: skip
 
 # %% [markdown]
-# One `"f f"` map per level, as in notebook 06, is the softmax of each row, averaged over rows
+# One `"f f"` map per level, as in notebook 09, is the softmax of each row, averaged over rows
 # (positions x clips), heads and the layers of the level. With TAR, `level_map` regularizes the
 # layers `enable_vstar` regularizes (all but `transformer_in`). Two checks that the cache is
 # faithful: without TAR its maps equal what `enable_vstar(pipe.unet, capture=True)` captures from
@@ -512,7 +512,7 @@ for name, (layer, logits) in cached.items():
 #
 # **Before and after.** The level maps without TAR and with `sigma = 2` at 16 frames, and their
 # difference (red: TAR added weight, blue: TAR removed it). Titles give diagonalness (notebook
-# 06: the correlation of query and key index under the map, 1 = all mass on the diagonal):
+# 09: the correlation of query and key index under the map, 1 = all mass on the diagonal):
 
 # %%
 fig, axes = plt.subplots(2, 3, figsize=(10, 6.4), layout="constrained")
@@ -538,7 +538,7 @@ fig.suptitle(f"real clips ({NUM_CLIPS[16]} captions), 16 frames, noised to step 
 plt.show()
 
 # %% [markdown]
-# **A band added, or a band restored?** Notebook 06 measured how banded this pipeline's own maps
+# **A band added, or a band restored?** Notebook 09 measured how banded this pipeline's own maps
 # are. Suppose they are close to uniform: every logit of a row is about the same, near its maximum
 # `m_i`. Then `S + m_i R ≈ m_i (1 + R)`, and since the softmax ignores the constant `m_i`, the
 # regularized row is about `softmax_j(m_i R_ij)`: a band whose shape comes from `R` alone and whose
@@ -800,7 +800,7 @@ for layer in LAYERS:
 # %% [markdown]
 # The step limit in action. A pipeline tells the hook the step it is on (`handle.set_step`, as
 # `VSTARPipeline` does); left alone, as here, the hook counts denoising steps from the timesteps
-# the UNet receives (notebook 06), so a loop over the 25 timesteps, with real clips
+# the UNet receives (notebook 09), so a loop over the 25 timesteps, with real clips
 # noised to each, sees TAR switch off after step 13. Two of the clips, level-0 diagonalness per
 # step, without and with the config above:
 
@@ -902,10 +902,10 @@ for name, run in runs.items():
 # the two are equal to three decimals (0.013 at step 14, 0.011 at step 24). For this caption and
 # seed 0, TAR changed the attention maps of the regularized steps clearly and the frames only a
 # little, as far as these numbers show. This is one seed and one caption, an illustration and no
-# claim; notebook 09 measures over seeds and captions.
+# claim; notebook 12 measures over seeds and captions.
 #
 # One pair of videos is an anecdote: the two start from the same noise, but a single seed says
-# nothing about how often TAR helps or hurts. Notebook 09 samples the tiny pipeline with these
+# nothing about how often TAR helps or hurts. Notebook 12 samples the tiny pipeline with these
 # configs over several captions and seeds and measures what they do, with intervals.
 #
 # ## Exercise: the regularized logits
@@ -1035,5 +1035,5 @@ print("exercise passed: all seven predictions agree with the numbers")
 #   steps 0-13 of 25; both temporal attentions of every block, not `transformer_in`; both halves
 #   of the guidance batch. `pipe(prompt, tar=config)` samples with them.
 #
-# **Next:** notebook 08 turns to the second half of VSTAR, video synopsis prompting: one text
+# **Next:** notebook 11 turns to the second half of VSTAR, video synopsis prompting: one text
 # embedding per frame, so that the prompt itself can change over time.

@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 06 · Temporal attention maps: the observation behind TAR
+# # 09 · Temporal attention maps: the observation behind TAR
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/06_temporal_attention_maps.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/06_temporal_attention_maps.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/09_temporal_attention_maps.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/09_temporal_attention_maps.ipynb)
 #
 # A text-to-video model trained on 16-frame clips can be asked for 64 frames: nothing in its
 # layers fixes the length. VSTAR reports what happens when one does this with ModelScope and
@@ -19,7 +19,7 @@
 # X-ray: averaged into a single picture per UNet level and per denoising step, for real videos
 # and for generated ones. For real videos and short generations the picture is a diagonal band (a
 # frame takes most from its neighbours); for long generations the band fades. Temporal Attention
-# Regularization (TAR, notebook 07) is built on that observation: if the band is missing, add it
+# Regularization (TAR, notebook 10) is built on that observation: if the band is missing, add it
 # back. This notebook reads the same maps on the course's tiny model, and finds them close to
 # uniform at every length (section 9 sums up what that does and does not show).
 #
@@ -169,7 +169,7 @@ print(f"\ntemporal convolution layers (TemporalConvLayer): {convs}")
 # (almost the finished video).
 #
 # `enable_vstar(pipe.unet, capture=True)` (`vstar_lite/diffusers_hooks.py`, the same code that
-# serves the full-size models of notebook 11) gives every temporal attention layer a processor,
+# serves the full-size models of notebook 14) gives every temporal attention layer a processor,
 # diffusers' way of changing what an attention layer computes without touching its weights. Each
 # call computes its probabilities `"(b h w) heads f f"`, averages them over the first two axes,
 # and adds the resulting `"f f"` to a running sum for its `(level, step)`, with a count;
@@ -512,7 +512,7 @@ plt.show()
 # row's mass the band keeps.) The logits did not change, yet the band lost a large part of its
 # mass: diagonalness and the mean diagonal both fell (the printed titles). This is the mechanism
 # the paper points to for ModelScope and VideoCrafter2, and the one TAR answers by adding a
-# Gaussian band to the logits themselves, scaled by each row's largest logit (notebook 07).
+# Gaussian band to the logits themselves, scaled by each row's largest logit (notebook 10).
 # Whether a trained model behaves like the toy is a question for measurement: its features at 64
 # frames may also differ from those at 16.
 #
@@ -1108,7 +1108,7 @@ for claim, value, holds in lines:
 # colour, shape and background, not a scene; and 64 frames is four times its training length,
 # where the paper's models fail at similar ratios (16 to 64-128 frames) but with far richer
 # content. The analysis itself (the capture, the noised real clips, the two numbers, the split by
-# rows) is the paper's and works unchanged on the full-size models of notebook 11.
+# rows) is the paper's and works unchanged on the full-size models of notebook 14.
 #
 # ## Recap
 #
@@ -1130,5 +1130,5 @@ for claim, value, holds in lines:
 #   signature in the maps: compare the rows inside and beyond the training length (section 6).
 # - Section 9 sets the paper's three-part observation against this pipeline's numbers.
 #
-# **Next:** notebook 07 builds TAR, the Gaussian band VSTAR adds to the temporal attention logits,
+# **Next:** notebook 10 builds TAR, the Gaussian band VSTAR adds to the temporal attention logits,
 # and shows what it does to these maps.

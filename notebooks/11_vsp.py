@@ -7,9 +7,9 @@
 # ---
 
 # %% [markdown]
-# # 08 · VSP: video synopsis prompting
+# # 11 · VSP: video synopsis prompting
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/08_vsp.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/08_vsp.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/11_vsp.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/11_vsp.ipynb)
 #
 # "A peony starts to bloom" is one sentence about a process: a bud first, an open flower last. A
 # text-to-video model reads it through spatial cross-attention (notebook 03), and in a plain
@@ -21,7 +21,7 @@
 # of sub-prompts that each describe one visual state, and every frame gets a text embedding of its
 # own, blended between the sub-prompts around it. VSP needs no training, and its cost is a few
 # more text-encoder calls. This notebook builds it piece by piece and then watches a synopsis
-# play out in the tiny pipeline of notebook 05.
+# play out in the tiny pipeline of notebooks 07-08.
 #
 # **Learning goals.** After this notebook you can
 # 1. say why one text embedding per video cannot say when something happens, and what a synopsis
@@ -50,7 +50,7 @@
 # CLIP (Radford et al., *Learning Transferable Visual Models From Natural Language Supervision*,
 # ICML 2021), as ModelScope and VideoCrafter2 do. Every sub-prompt in this notebook and in
 # `data/synopses.json` was written for this course, not taken from the paper; the tiny pipeline,
-# its world and its read-out are this library's own (notebook 05, `data/tiny_model/README.md`).
+# its world and its read-out are this library's own (notebooks 05-08, `data/tiny_model/README.md`).
 
 # %% Set-up: in Colab, install vstar-lite; elsewhere (make lab, make test) it is already installed.
 import sys
@@ -391,7 +391,7 @@ print(f"200 frames: {tuple(long_video.shape)} (F L D), sub-prompts exact on fram
 # %% [markdown]
 # ## 4. Per-frame embeddings of the tiny pipeline
 #
-# Now real embeddings. The tiny pipeline of notebook 05 (`data/tiny_model/modelscope/`) reads its
+# Now real embeddings. The tiny pipeline of notebook 07 (`data/tiny_model/modelscope/`) reads its
 # text the way ModelScope and VideoCrafter2 do, with a CLIP tokenizer and a CLIP text encoder:
 # diffusers' pipeline parts `pipe.tokenizer` (a `CLIPTokenizer` whose merges turn each of the
 # world's 17 words into one token, `vstar_lite/tiny/parts.py`) and `pipe.text_encoder` (a 2-layer
@@ -722,7 +722,7 @@ for condition, by_synopsis in report["vsp"].items():
 # builds the guidance batch `[unconditional; conditional]` and calls the UNet. `pipe(synopsis=...)`
 # therefore does not change the sampling loop; it changes the UNet, with `enable_vstar(unet,
 # frame_embeddings=...)` from `vstar_lite/diffusers_hooks.py` (the practitioners' path of notebook
-# 10). That installs a processor in every spatial cross-attention (`attn2` of the spatial
+# 13). That installs a processor in every spatial cross-attention (`attn2` of the spatial
 # transformers, the only place the text is read) that keeps the unconditional half of the text
 # rows and replaces the conditional half with `"(b f) L D"` per-frame embeddings. Wrapped around
 # a plain single-prompt call, with the per-frame embeddings of section 4, the prompt is only a
@@ -758,8 +758,8 @@ print(
 # blue text is drawn blue.
 #
 # The per-frame text enters only through spatial cross-attention, so VSP combines freely with TAR
-# (notebook 07), which changes only temporal attention: `pipe(synopsis=..., tar=TARConfig(...))`
-# turns on both, as notebook 09 does.
+# (notebook 10), which changes only temporal attention: `pipe(synopsis=..., tar=TARConfig(...))`
+# turns on both, as notebook 12 does.
 #
 # ## Exercise: the embedding of one frame, by hand
 #
@@ -900,5 +900,5 @@ print("exercise passed: all six predictions agree with the numbers")
 # - Whether the video follows the synopsis is measured, not assumed: the read-out of each frame
 #   against the state the synopsis asks for, quarter by quarter, with intervals over seeds.
 #
-# **Next:** notebook 09 puts TAR and VSP together on the tiny pipeline, for longer and more
+# **Next:** notebook 12 puts TAR and VSP together on the tiny pipeline, for longer and more
 # dynamic videos.

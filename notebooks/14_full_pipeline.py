@@ -7,20 +7,20 @@
 # ---
 
 # %% [markdown]
-# # 11 · The full pipeline on a pretrained model
+# # 14 · The full pipeline on a pretrained model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/11_full_pipeline.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/11_full_pipeline.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/14_full_pipeline.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/14_full_pipeline.ipynb)
 #
-# Notebooks 07-09 built VSTAR's two parts, temporal attention regularization (TAR) and video
+# Notebooks 10-12 built VSTAR's two parts, temporal attention regularization (TAR) and video
 # synopsis prompting (VSP), and switched them on in the course's tiny model. This last notebook
 # does what VSTAR was made for: it takes a **pretrained** text-to-video model from the Hugging
 # Face hub, ModelScope's 1.7 B text-to-video model run by diffusers, asks it for a **64-frame**
 # video of a synopsis (four times the 16 frames it was trained on), and compares the plain model
-# with VSTAR, side by side and through the temporal attention maps of notebook 06.
+# with VSTAR, side by side and through the temporal attention maps of notebook 09.
 #
 # **Two paths, one set of cells.** A pretrained video model needs a GPU. On a GPU this notebook
 # downloads and runs ModelScope; **on a CPU (and in this repository's tests) the very same cells
-# run on the tiny model of notebooks 05-09**, offline, and a banner says so. Only one cell (the
+# run on the tiny model of notebooks 05-12**, offline, and a banner says so. Only one cell (the
 # settings) knows which path it is on; everything after it is the same code, because
 # `VSTARPipeline` runs the tiny model through the same interface as a diffusers model.
 #
@@ -134,7 +134,7 @@ def fmt(value: float, digits: int = 3) -> str:
 # The baseline is what the model gives without VSTAR for a single prompt. For ModelScope that is
 # the synopsis' own prompt ("A peony starts to bloom, in the field"). The tiny model's grammar
 # cannot say "turns from red to blue" in one prompt (it knows 17 words), so its baseline is the
-# first sub-prompt on every frame, as in notebook 09 and the command-line tool.
+# first sub-prompt on every frame, as in notebook 12 and the command-line tool.
 
 # %%
 MODEL = "modelscope" if device == "cuda" else "tiny"
@@ -188,7 +188,7 @@ for name, preset in PRESETS.items():
 # dtype=torch.float16)` and keeps its five parts: tokenizer, text encoder, UNet, VAE and a DDIM
 # scheduler. On the CPU path `from_pretrained("tiny")` loads the course's tiny model, which is a
 # diffusers pipeline folder of the same kind (`data/tiny_model/modelscope/`: a
-# `TextToVideoSDPipeline` with its own `UNet3DConditionModel`, notebook 05) through the same
+# `TextToVideoSDPipeline` with its own `UNet3DConditionModel`, notebook 07) through the same
 # `DiffusionPipeline.from_pretrained` call, from the disk; nothing touches the network.
 
 # %%
@@ -229,7 +229,7 @@ assert dict(TAR.sigmas) == {0: 1.0, 1: 8.0}
 #
 # The synopsis: a prompt, and sub-prompts for the key visual states in order. VSP turns the
 # sub-prompts' text embeddings into one embedding per frame, interpolating between keyframes
-# spread evenly over the video (notebook 08):
+# spread evenly over the video (notebook 11):
 
 # %%
 synopsis = load_synopses()[SETTINGS["synopsis"]]
@@ -293,7 +293,7 @@ plt.show()
 # difference between the average of the first eight frames and that of the last eight (**start
 # to end**; how far the video travels). The paper reports that long baseline videos freeze into
 # near-static content and that VSTAR makes them move through the synopsis; on the tiny model, read
-# them with notebook 09's paired intervals in mind: one seed of a tiny model of coloured shapes is
+# them with notebook 12's paired intervals in mind: one seed of a tiny model of coloured shapes is
 # an example, not a measurement.
 
 
@@ -326,7 +326,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # (baseline 0.121); start to end counts colour as well as position, so the change from red to
 # blue is part of it. This is one seed of one synopsis, with no interval: an example, not a
 # measurement, and neither difference between the two runs' numbers is shown. Whether VSTAR
-# changes the tiny model's videos is decided by notebook 09's paired 95% intervals over seeds and
+# changes the tiny model's videos is decided by notebook 12's paired 95% intervals over seeds and
 # captions (its section 5). It says nothing about what ModelScope does with the peony synopsis;
 # that is what the GPU path is for.
 
@@ -345,7 +345,7 @@ print("saved:", ", ".join(path.name for path in saved), "(in a temporary folder)
 # %% [markdown]
 # ## 4. Temporal attention maps from the capture
 #
-# Notebook 06 read temporal attention as one `f x f` map per UNet level and denoising step: the
+# Notebook 09 read temporal attention as one `f x f` map per UNet level and denoising step: the
 # probabilities averaged over heads, pixel positions, videos (both halves of the guidance batch)
 # and all temporal layers of a level. The pipeline's capture holds exactly these running means,
 # `result.capture.maps()` as `{(level, step): "f f"}`. Averaging further over the 25 steps gives
@@ -389,7 +389,7 @@ plt.show()
 # uniform `1/f` (`x uniform`). During steps 0-13 the VSTAR maps at the regularized levels are the
 # *regularized* probabilities (TAR adds its Gaussian band before the softmax), so any band they
 # show there was put in by TAR; how strong it gets depends on sigma and on the model's own logits
-# (notebook 07). The interesting column is **after TAR**: steps 14-24 run the model's
+# (notebook 10). The interesting column is **after TAR**: steps 14-24 run the model's
 # own attention on latents that TAR shaped.
 
 
@@ -420,7 +420,7 @@ for name, result in (("baseline", baseline), ("VSTAR", vstar)):
 # 0.010 at level 0 and -0.026 at level 1, within 0.03 of the 0 of a flat map, and a frame gives
 # itself 1.05 and 0.81 times the uniform 1/64: at level 1 it takes a little less from itself than
 # from the average frame. Steps 0-13 (0.011 and -0.027) and 14-24 (0.010 and -0.024) read the
-# same. Notebook 06 measures real 64-frame clips of the tiny model with the same two numbers; set
+# same. Notebook 09 measures real 64-frame clips of the tiny model with the same two numbers; set
 # these rows beside its "real clips" rows at f = 64 to see how much band the model's attention
 # has on real content at this length, and so how much there is for a generated video to lose.
 # During TAR's steps 0-13 the VSTAR maps are no longer flat: diagonalness 0.065 at level 0 (sigma
@@ -528,7 +528,7 @@ print("exercise passed: every prediction agrees with the numbers")
 #   only. `TARConfig.from_widths` turns the paper's width-keyed sigmas into UNet levels for any
 #   latent size.
 # - `capture=True` returns running means of the temporal attention maps per level and step: the
-#   analysis of notebook 06 on a real model, at the cost of one `f x f` map per level and step.
+#   analysis of notebook 09 on a real model, at the cost of one `f x f` map per level and step.
 # - Memory on a GPU: fp16, VAE decoding in chunks of `decode_chunk` frames, capture off when
 #   tight; `vstar-lite bench --unet3d` measures one step's time and peak memory, with and without
 #   VSTAR, on your GPU.
@@ -538,6 +538,6 @@ print("exercise passed: every prediction agrees with the numbers")
 #   UNets of the same classes.
 #
 # This is the end of the series. From here: try the other synopses in `data/synopses.json` (or
-# write your own with `vstar_lite.vsp.write_synopsis`), other sigmas (notebook 09's sweep), 128
+# write your own with `vstar_lite.vsp.write_synopsis`), other sigmas (notebook 12's sweep), 128
 # frames, the `zeroscope` and `animatediff` presets, or many prompts on several GPUs with
 # `vstar-lite batch`.

@@ -7,16 +7,16 @@
 # ---
 
 # %% [markdown]
-# # 09 · VSTAR end to end on the tiny model
+# # 12 · VSTAR end to end on the tiny model
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/09_vstar_end_to_end.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/09_vstar_end_to_end.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/vstar-lite/vstar-lite/blob/main/notebooks/student/12_vstar_end_to_end.ipynb) (exercises to solve) · [solutions and outputs](https://github.com/vstar-lite/vstar-lite/blob/main/notebooks/12_vstar_end_to_end.ipynb)
 #
-# Notebooks 07 and 08 built VSTAR's two parts one at a time: temporal attention regularization
+# Notebooks 10 and 11 built VSTAR's two parts one at a time: temporal attention regularization
 # (TAR) adds a Gaussian band to the logits of temporal attention, and video synopsis prompting
 # (VSP) gives every frame its own text embedding, interpolated between sub-prompts that describe
-# the video's key visual states. This notebook switches them on in the tiny pipeline of notebook
-# 05, through the same `VSTARPipeline` call a practitioner uses on a pretrained model (notebook
-# 10), and checks the paper's four claims in miniature, with numbers read from the pixels:
+# the video's key visual states. This notebook switches them on in the tiny pipeline of notebooks
+# 07-08, through the same `VSTARPipeline` call a practitioner uses on a pretrained model (notebook
+# 13), and checks the paper's four claims in miniature, with numbers read from the pixels:
 #
 # 1. **VSP** makes the video move through the synopsis' states where a single prompt does not;
 # 2. **TAR with a smaller sigma** gives more change over time, a larger sigma more coherence
@@ -42,7 +42,7 @@
 # of TAR on longer video generation*) and G.6 (*Ablation of attention regularization matrix*). The
 # percentile bootstrap is Efron's (*Bootstrap Methods: Another Look at the Jackknife*, 1979). The
 # tiny model, its world, the synopses written for it and the read-out are this library's own
-# (notebooks 05 and 08; `data/tiny_model/README.md`).
+# (notebooks 05-08 and 11; `data/tiny_model/README.md`).
 
 # %% Set-up: in Colab, install vstar-lite; elsewhere (make lab, make test) it is already installed.
 import sys
@@ -110,7 +110,7 @@ def verdict(diff, sign: int = 1) -> str:
 # attention of the UNet for the length of the call, and `pipe(synopsis=...)` gives every frame
 # its own text embedding. Both go through `vstar_lite.diffusers_hooks.enable_vstar`, which puts
 # the UNet's processors back when sampling ends. The tiny UNet (diffusers'
-# `UNet3DConditionModel`, notebook 05) has its temporal attentions at two resolutions: 8 x 8
+# `UNet3DConditionModel`, notebook 07) has its temporal attentions at two resolutions: 8 x 8
 # (level 0, the full latent width, including `transformer_in`) and 4 x 4 (level 1, the middle
 # block):
 
@@ -286,13 +286,13 @@ plt.show()
 #   in some first frames) and the two intervals overlap, so a loss is not shown. At 64 frames,
 #   with TAR, the first quarter reads 0.77 [0.69, 0.83], 0.58 [0.56, 0.60] and 0.61 [0.39, 0.83].
 #   The score compares the first quarter with the first sub-prompt alone, while the embeddings of
-#   its later frames already blend in the next one (notebook 08), so a frame that turns early
+#   its later frames already blend in the next one (notebook 11), so a frame that turns early
 #   counts as wrong.
 # - **The last quarter of `tiny_traffic_light` at 64 frames**: 0.73 [0.60, 0.84], the lowest of
 #   the three. Its interval lies below `tiny_dusk`'s 0.96 [0.92, 1.00] and overlaps
 #   `tiny_red_to_blue`'s 0.90 [0.82, 0.96], so it is shown to be harder than one synopsis, not
 #   both. Its last state, a red bar moving down on a dark background, is not a benchmark caption,
-#   so notebook 05 has no score for it, and the quarter score checks colour, shape and background
+#   so notebook 08 has no score for it, and the quarter score checks colour, shape and background
 #   together, so it does not say which one failed. At 16 frames no synopsis is shown to be harder
 #   than the others: the lowest last quarter, `tiny_red_to_blue`'s 0.88 [0.62, 1.00] with VSP,
 #   overlaps the others' intervals.
@@ -474,7 +474,7 @@ for claim, diff, sign in CLAIMS:
 # 64 frames and the loss of coherence at two levels of sigma 1 are not. The one difference that is
 # shown for TAR, sigma 8 against sigma 1 in the change ratio, goes against the paper, by 0.016.
 #
-# Notebook 06's maps lead you to expect this. Its temporal attention maps are near uniform at both
+# Notebook 09's maps lead you to expect this. Its temporal attention maps are near uniform at both
 # lengths. For generated videos at level 0, diagonalness is 0.013 at 16 frames and 0.014 at 64,
 # and this pipeline's `x uniform` lies between 0.82 and 1.07 at both levels, for real and
 # generated videos. So there is no band that fades at 64 frames for TAR to restore. The 64-frame
@@ -484,7 +484,7 @@ for claim, diff, sign in CLAIMS:
 # intervals overlap by 0.005 px per frame before rounding, so even the slowdown is not shown on
 # these videos; they are not frozen, and TAR does not speed them up (claim 3: 0.005 [-0.013,
 # 0.024]). TAR
-# here adds a band that the model's own attention does not have (notebook 07). The maps give no
+# here adds a band that the model's own attention does not have (notebook 10). The maps give no
 # reason to expect it to repair anything, and the small differences in the table fit that
 # reading.
 #
@@ -550,7 +550,7 @@ print("exercise passed:", dict(answer.sigmas), f"regularized steps 0-{answer.unt
 # ## Recap
 #
 # - `pipe(prompt or synopsis=..., tar=TARConfig(...))` turns on TAR and VSP through attention
-#   processors, on the tiny pipeline here and on diffusers models in notebook 11; the processors
+#   processors, on the tiny pipeline here and on diffusers models in notebook 14; the processors
 #   are put back when the call returns.
 # - A synopsis is followed when the first quarter of frames shows the first sub-prompt and the
 #   last quarter the last one, read from pixels frame by frame.
@@ -561,5 +561,5 @@ print("exercise passed:", dict(answer.sigmas), f"regularized steps 0-{answer.unt
 #   two levels) are not shown; the one TAR difference that is shown, in the change ratio at
 #   sigma 8 against sigma 1, goes the opposite way, by 0.016 [0.004, 0.033].
 #
-# Next, notebook 10 compares VSTAR with diffusers' FreeNoise and FreeInit on the same tiny
-# models, and notebook 11 runs the same switches on a pretrained diffusers text-to-video model.
+# Next, notebook 13 compares VSTAR with diffusers' FreeNoise and FreeInit on the same tiny
+# models, and notebook 14 runs the same switches on a pretrained diffusers text-to-video model.
