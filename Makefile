@@ -9,11 +9,12 @@ CONSTRAINTS ?= constraints-cpu.txt
 # on a Linux machine without this project's local CPU wheel of torch.
 PIP_ARGS    ?=
 STAMP       := $(VENV)/.installed
+SITE_STAMP  := $(VENV)/.installed-site
 # JupyterLab refuses to run as root (containers, some cloud machines) unless told it may.
 LAB_ARGS    ?= $(if $(filter 0,$(shell id -u)),--allow-root)
 NBTOOLS     := $(BIN)/python tools/nbtools.py
 
-.PHONY: help setup lab test unit lint bench notebooks execute prose check badges student grade clean
+.PHONY: help setup lab test unit lint bench notebooks execute prose check badges student grade site lab-test clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -33,6 +34,10 @@ test: $(STAMP)  ## run every test: unit tests, notebook consistency, nbval on ev
 
 unit: $(STAMP)  ## unit tests only (no notebooks), quick
 	$(BIN)/python -m pytest tests -o addopts="-p no:cacheprovider"
+
+# Playwright comes with the site's tools; it drives the system's Chromium (no browser download)
+lab-test: $(SITE_STAMP)  ## run every notebook with an explorer in JupyterLab, headless Chromium (NB=03 for one)
+	VSTAR_LAB_NOTEBOOKS=$(or $(NB),all) VSTAR_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/test_jupyterlab.py -o addopts="-p no:cacheprovider"
 
 lint: $(STAMP)  ## ruff: lint and format check of the package, tools and tests
 	$(BIN)/ruff check vstar_lite tools tests
@@ -62,6 +67,15 @@ student: $(STAMP)  ## rewrite the student copies in notebooks/student/ (no solut
 
 grade: $(STAMP)  ## run a learner's notebook and score each exercise: make grade NB=path/to/copy.ipynb
 	$(NBTOOLS) grade $(NB)
+
+# the site's tools (Sphinx, myst-nb, the theme, Playwright for tests/test_site.py), torch kept
+# on the same constraints as the set-up
+$(SITE_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) $(PIP_ARGS) -e ".[notebooks,test,site]"
+	touch $@
+
+site: $(SITE_STAMP)  ## build the course site into build/site/ from the stored notebooks (offline)
+	$(BIN)/python tools/course_site.py build
 
 clean:  ## remove .venv and build outputs
 	rm -rf $(VENV) build

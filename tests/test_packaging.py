@@ -40,8 +40,12 @@ def conda_requirements(root: Path) -> dict[str, str]:
     environment = yaml.safe_load((root / "environment.yml").read_text())
     found: dict[str, str] = {}
     for entry in environment["dependencies"]:
-        if isinstance(entry, dict):  # the pip: section installs the project itself
-            assert entry == {"pip": ["-e ."]}, f"unexpected pip section {entry}"
+        if isinstance(entry, dict):  # the pip: section: the project itself, then what
+            # conda-forge does not carry (given as pip requirements)
+            assert list(entry) == ["pip"] and entry["pip"][0] == "-e .", f"unexpected {entry}"
+            for text in entry["pip"][1:]:
+                requirement = Requirement(text)
+                found[normalize(requirement.name)] = str(requirement.specifier)
             continue
         name, spec = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", entry).groups()
         if name not in CONDA_ONLY:
