@@ -1,6 +1,7 @@
 """The notebook checks can fail: tampered outputs, un-executed edits, non-deterministic runs."""
 
 import json
+import platform
 import re
 import subprocess
 import sys
@@ -129,6 +130,11 @@ def test_execute_is_deterministic_and_normalizes(tmp_path):
     widget = nb.cells[1].outputs[0].data[nbtools.WIDGET_VIEW]["model_id"]
     assert widget == f"{1:032x}"
     assert "execution" not in json.dumps([cell.metadata for cell in nb.cells])
+    # the kernel's own metadata, as JupyterLab writes it on opening (else it marks a change)
+    assert nb.metadata.kernelspec == nbtools.kernelspec_metadata("python3")
+    language = nb.metadata.language_info
+    assert language.name == "python" and language.version == platform.python_version()
+    assert {"mimetype", "codemirror_mode", "pygments_lexer", "file_extension"} <= set(language)
 
 
 def test_prose_copies_markdown_and_keeps_outputs_but_refuses_code_edits(tmp_path):

@@ -12,11 +12,13 @@ that is edited) and ``NN_topic.ipynb`` (produced from it by ``execute``, with ou
 
 ``execute`` runs each ``.py`` in a fresh kernel and writes the paired ``.ipynb`` so that a re-run on
 the same machine gives the same file: cell ids are numbered, execution timestamps are dropped and
-widget model ids are renumbered. ``check`` fails when a pair differs in content or an ``.ipynb``
-holds a code cell that was not executed in a fresh top-to-bottom run, or when a student copy in
-``notebooks/student/`` is not what ``student`` writes from its solved notebook. ``grade`` runs a
-notebook (a learner's copy) and scores every exercise: it passes when each code cell of its section
-runs without an error.
+widget model ids are renumbered. Its ``kernelspec`` and ``language_info`` are the kernel's, as
+JupyterLab writes them, so that JupyterLab opens it without an unsaved-change mark (the Python
+version in ``language_info`` is that of the machine that executed it). ``check`` fails when a pair
+differs in content or an ``.ipynb`` holds a code cell that was not executed in a fresh
+top-to-bottom run, or when a student copy in ``notebooks/student/`` is not what ``student`` writes
+from its solved notebook. ``grade`` runs a notebook (a learner's copy) and scores every exercise:
+it passes when each code cell of its section runs without an error.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ NOTEBOOKS = ROOT / "notebooks"
 README = ROOT / "README.md"
 COLAB_BRANCH = "main"
 CELL_TIMEOUT_S = 600
+KERNEL = "python3"  # the kernel every notebook runs in
 
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 SOLVED_LINK = "solutions and outputs"
@@ -137,7 +140,13 @@ def _merge_streams(outputs: list) -> list:
 
 
 def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Make an executed notebook depend only on its source and its outputs."""
+    """Make an executed notebook depend only on its source, its outputs and its kernel.
+
+    The ``language_info`` the kernel reported is kept whole: JupyterLab replaces it by the
+    running kernel's when it opens a notebook and marks the notebook changed unless the two are
+    equal, Python version included (so a notebook opens clean where the Python that executed it
+    runs).
+    """
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index:03d}"
         cell.metadata.pop("execution", None)
@@ -146,7 +155,6 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             for output in cell.outputs:
                 output.get("metadata", {}).pop("execution", None)
     nb.metadata.pop("jupytext", None)
-    nb.metadata["language_info"] = {"name": "python"}
     nb.nbformat, nb.nbformat_minor = 4, 5
     return _renumber_widget_ids(nb)
 
@@ -154,11 +162,21 @@ def normalize(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def execute_notebook(source: Path) -> nbformat.NotebookNode:
     """Run a notebook source top to bottom in a fresh kernel, working directory ``notebooks/``."""
     nb = jupytext.read(source)
-    nb.metadata.setdefault(
-        "kernelspec", {"name": "python3", "display_name": "Python 3", "language": "python"}
-    )
     run_in_kernel(nb, source.parent)
+    nb.metadata["kernelspec"] = kernelspec_metadata(KERNEL)
     return normalize(nb)
+
+
+def kernelspec_metadata(name: str) -> dict[str, str]:
+    """The ``kernelspec`` metadata JupyterLab writes for the installed kernel ``name``.
+
+    JupyterLab rewrites this entry from the kernel's spec (its display name, e.g. "Python 3
+    (ipykernel)") when it starts the kernel, and marks the notebook changed if that differs.
+    """
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec(name)
+    return {"name": name, "display_name": spec.display_name, "language": spec.language}
 
 
 def run_in_kernel(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = False) -> None:
@@ -169,7 +187,7 @@ def run_in_kernel(nb: nbformat.NotebookNode, folder: Path, allow_errors: bool = 
     NotebookClient(
         nb,
         timeout=CELL_TIMEOUT_S,
-        kernel_name="python3",
+        kernel_name=KERNEL,
         resources={"metadata": {"path": str(folder)}},
         record_timing=False,
         store_widget_state=True,
