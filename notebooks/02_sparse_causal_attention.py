@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -414,8 +414,10 @@ probs = capture.probs[:, 0]  # "(b f) n (2 n)": one head; every frame's maps, co
 print("captured probabilities (b f) n (2 n):", tuple(probs.shape))
 
 # %% [markdown]
-# The query pixel is the centre of the red disc in each frame. For every frame `i`, how the disc
-# pixel's attention splits between the two key frames, and how much of it lands on red pixels:
+# The query pixel is the pixel that holds the centre of the red disc in each frame: the centre's
+# row and column, rounded down (in frame 0 the centre lies at row 15.5, column 6.2, so the query
+# is pixel (15, 6), the disc centre of notebook 01). For every frame `i`, how the disc pixel's
+# attention splits between the two key frames, and how much of it lands on red pixels:
 
 # %%
 red = torch.tensor([0.95, 0.15, 0.10])  # the disc's colour in toy_clip
@@ -423,7 +425,7 @@ on_disc = (clip == rearrange(red, "c -> c 1 1 1")).all(dim=0)  # "f h w"
 queries = []
 for i in range(num_frames):
     ys, xs = on_disc[i].nonzero(as_tuple=True)
-    qy, qx = round(ys.float().mean().item()), round(xs.float().mean().item())
+    qy, qx = int(ys.float().mean()), int(xs.float().mean())  # the pixel holding the centre
     assert on_disc[i, qy, qx], "the query pixel must lie on the disc"
     queries.append((qy, qx))
 

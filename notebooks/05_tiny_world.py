@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -389,9 +389,9 @@ print("exercise passed: per-frame scores and spreads ignore order; motion scores
 
 # %% [markdown]
 # The scores of single frames, and the spreads over the set of frames, cannot tell a clip from
-# its shuffle; only the scores built on steps between consecutive frames can. The same holds
-# for the layers of the denoiser (notebook 07): spatial layers and position-free temporal attention treat a
-# shuffled clip exactly like the original (up to the shuffle), and only the temporal
+# its shuffle; only the scores built on steps between consecutive frames can. The same holds for
+# the layers of the denoiser (notebook 07): spatial layers and position-free temporal attention
+# treat a shuffled clip exactly like the original (up to the shuffle), and only the temporal
 # convolutions see the order. That is why direction, teleports, speed and the change ratio are
 # the scores to watch when temporal modelling is at stake.
 #
@@ -432,9 +432,9 @@ print("exercise passed: the change ratio is the mean step over real footage's")
 # On these 24 clips the frozen copies read 0.00 and the shuffled ones 3.68 [3.37, 3.99], against
 # 1.06 [0.98, 1.15] in order: a frozen clip does not change at all, and a shuffled one changes
 # more than three times as much as real footage, since its consecutive frames are no longer
-# neighbours in time (the shape jumps, and the drifting background steps back and forth). A generated video can fail in either direction, and the ratio
-# tells which; it cannot tell a shuffle from flicker, which is what direction, teleports and speed
-# are for.
+# neighbours in time (the shape jumps, and the drifting background steps back and forth). A
+# generated video can fail in either direction, and the ratio tells which; it cannot tell a
+# shuffle from flicker, which is what direction, teleports and speed are for.
 #
 # ## Recap
 #

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -124,27 +124,15 @@ print(f"loaded {folder.name}: {type(pipe.unet).__name__}, prediction_type "
 # ## 1. Training: what to predict, and the two-stage recipe
 #
 # Training follows latent diffusion: take clean latents `x_0`, pick a timestep `t` and noise
-# `eps ~ N(0, I)`, and mix them with the schedule's `alpha_bar_t`, the fraction of signal power
-# left at step `t`:
-#
-# $$x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \epsilon .$$
-#
-# The UNet sees `x_t`, `t` and the text, and is trained (mean square error) to output one of
-# three quantities, its *prediction type*: the noise `eps` (DDPM, Stable Diffusion 1.x), the
-# velocity
-#
-# $$v = \sqrt{\bar\alpha_t}\, \epsilon - \sqrt{1 - \bar\alpha_t}\, x_0$$
-#
-# (Salimans and Ho, 2022; Stable Diffusion 2 and many video models), or the clean latents `x_0`
-# themselves (diffusers calls this `prediction_type="sample"`). Given `x_t`, each determines the
-# other two:
-#
-# $$x_0 = \sqrt{\bar\alpha_t}\, x_t - \sqrt{1 - \bar\alpha_t}\, v
-#      = \frac{x_t - \sqrt{1 - \bar\alpha_t}\, \epsilon}{\sqrt{\bar\alpha_t}} .$$
-#
-# `diffusion_target` returns the target for a prediction type; the check below confirms the
-# equations against diffusers' noise schedule, Stable Diffusion's (and ModelScope's) "scaled
-# linear" betas from `build_scheduler`.
+# `eps ~ N(0, I)`, mix them into `x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps` (the
+# forward process of notebook 06), and train the UNet, which sees `x_t`, `t` and the text, to
+# output one of three quantities by mean square error: its *prediction type*, the noise `eps`,
+# the velocity `v = sqrt(alpha_bar_t) eps - sqrt(1 - alpha_bar_t) x_0`, or the clean latents `x_0`
+# themselves (`prediction_type="sample"`). Notebook 06 showed that given `x_t` each determines the
+# other two. What training adds is the target itself: `diffusion_target` returns it for a
+# prediction type, and the check below confirms it, and the way back to `x_0`, against diffusers'
+# noise schedule, Stable Diffusion's (and ModelScope's) "scaled linear" betas from
+# `build_scheduler`.
 
 # %%
 noise_schedule = DDPMScheduler.from_config(build_scheduler("sample").config)  # as in training
@@ -169,11 +157,12 @@ for kind, estimate in recovered.items():
           f"it: max error {'< 1e-5' if error < 1e-5 else f'{error:.1e}'}")  # fmt: skip
 
 # %% [markdown]
-# On paper the three are the same; for a network that cannot fit its target exactly they are
-# not. The sampler turns every output into an estimate of `x_0`, and an error `e` in the output
-# becomes an error in that estimate of `e` (for `x_0`), `sqrt(1 - alpha_bar) e` (for `v`) or
-# `sqrt((1 - alpha_bar) / alpha_bar) e` (for `eps`). At the noisy end of the schedule the last
-# factor is large:
+# On paper the three are the same; for a network that cannot fit its target exactly they are not
+# (notebook 06 met the division by `sqrt(alpha_bar)` in the conversion from `eps`). The sampler
+# turns every output into an estimate of `x_0`, and an error `e` in the output becomes an error
+# in that estimate of `e` (for `x_0`), `sqrt(1 - alpha_bar) e` (for `v`) or `sqrt((1 -
+# alpha_bar) / alpha_bar) e` (for `eps`). At the noisy end of the schedule the last factor is
+# large:
 
 # %%
 print(f"{'t':>5}{'sqrt(alpha_bar)':>17}{'x0':>8}{'v':>8}{'eps':>9}   (error factor on x0_hat)")
@@ -190,12 +179,12 @@ for step in (999, 900, 700, 500, 300, 100, 20):
 # below by training each variant on the same budget and scoring its samples.
 #
 # **The two-stage recipe** (`vstar_lite/tiny/training.py`). Stage 1 trains the autoencoder on
-# single frames (notebook 07, section 1). Stage 2 freezes it, encodes a pool of clips once, and trains the
-# UNet on batches of latent clips with their captions, reading them through the text encoder of
-# stage 0, which stays frozen. Both stages
-# use AdamW with warm-up and cosine decay, and export the running average (EMA) of the weights;
-# the data of every step depends only on the seed and the step, so a run is reproducible and a
-# resumed run sees exactly what an uninterrupted one would. The presets:
+# single frames (notebook 07, section 1). Stage 2 freezes it, encodes a pool of clips once, and
+# trains the UNet on batches of latent clips with their captions, reading them through the text
+# encoder of stage 0, which stays frozen. Both stages use AdamW with warm-up and cosine decay,
+# and export the running average (EMA) of the weights; the data of every step depends only on
+# the seed and the step, so a run is reproducible and a resumed run sees exactly what an
+# uninterrupted one would. The presets:
 
 # %%
 STAGE_1 = ("steps", "clips", "frames_per_clip", "lr", "shape_weight", "kl_weight")
@@ -338,16 +327,11 @@ plt.show()
 #
 # ## 2. Samples
 #
-# `pipe(prompts, num_frames=16, seed=0)` runs the sampler of `vstar_lite/pipeline.py`: it encodes
-# the prompts and the empty prompt, draws the starting noise `"b 8 f 8 8"` from the seed alone,
-# and runs DDIM (Song, Meng and Ermon, 2021) for 25 steps with classifier-free guidance (Ho and
-# Salimans, 2022): at every step the UNet predicts for the prompt and for `""`, and the sampler
-# follows
-#
-# $$\text{out} = \text{out}_{\text{u}} + w\,(\text{out}_{\text{c}} - \text{out}_{\text{u}})$$
-#
-# (`c` for the prompt, `u` for `""`) with `w = 4` (the folder's `vstar_lite.json`), which
-# exaggerates what the prompt adds.
+# `pipe(prompts, num_frames=16, seed=0)` runs the sampling loop that notebook 06 wrote by hand
+# and matched bit for bit: it encodes the prompts and the empty prompt, draws the starting noise
+# `"b 8 f 8 8"` from the seed alone, and runs DDIM (Song, Meng and Ermon, 2021) for 25 steps with
+# classifier-free guidance (Ho and Salimans, 2022), `out_u + w (out_c - out_u)` with `w = 4` (the
+# folder's `vstar_lite.json`), which exaggerates what the prompt adds.
 #
 # **Where these settings differ from the paper's.** The VSTAR paper samples with DDIM for 25
 # steps at `eta = 1.0`, a stochastic step that adds fresh noise at every step, with guidance 12,
@@ -407,9 +391,9 @@ for name, read in (("generated", generated_frames), ("real", real_frames)):
 
 # %% [markdown]
 # Any caption and seed (each change samples one video, about 15 seconds on 2 CPU cores; the
-# figure below is for the start values, the first benchmark caption at seed 0, whose video was sampled above:
-# the starting noise depends only on the seed, so the same video comes out, up to float
-# rounding, alone or in a batch).
+# figure below is for the start values, the first benchmark caption at seed 0, whose video was
+# sampled above: the starting noise depends only on the seed, so the same video comes out, up to
+# float rounding, alone or in a batch).
 
 # %%
 sample_cache = {(captions[0], 0): samples[0][0]}

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -35,8 +35,8 @@
 #    diagonal, and check how often a real model's logits fall on the wrong side;
 # 4. record a diffusers UNet's temporal attention logits with an attention processor, and measure
 #    what TAR does to the maps of real clips (diagonalness, mean diagonal probability) as `sigma`
-#    changes, at both UNet levels of the tiny pipeline; say when the result is a band TAR *adds*
-#    rather than one it restores;
+#    changes, at both UNet levels of the tiny pipeline, with bootstrap intervals over clips; say
+#    when the result is a band TAR *adds* rather than one it restores;
 # 5. read the paper's published settings (a sigma per feature-map width, the first 14 of 25
 #    denoising steps, both temporal attentions of a block, both halves of the guidance batch) and
 #    express them as a `TARConfig`;
@@ -96,9 +96,9 @@ from vstar_lite.tar import (
     tar_attention,
 )
 from vstar_lite.tiny.evaluate import BENCHMARK_CAPTIONS, real_clips
-from vstar_lite.tiny.measure import frame_letters
+from vstar_lite.tiny.measure import bootstrap_interval, frame_letters
 from vstar_lite.tiny.training import encode_videos
-from vstar_lite.utils import check_predictions, fmt, notebook_setup
+from vstar_lite.utils import check_predictions, fmt, fmt_interval, notebook_setup
 from vstar_lite.viz import show_video, video_grid
 from vstar_lite.widgets import explore
 
@@ -589,81 +589,184 @@ for level in (0, 1):
 # the TAR maps is one TAR adds, shaped by `R` with a height set by the row maxima, and at level 1
 # TAR only weakens the anti-band. These are single maps, without intervals.
 #
-# The same maps as numbers, for a range of sigmas, at 16 and 64 frames. `x uniform` is the mean
-# diagonal probability times `f`: how many times more than chance a frame gives itself (1 =
-# uniform).
+# **The sigma sweep, with intervals.** The maps so far are single maps of one batch (four clips at
+# 16 frames, two at 64). To see how diagonalness and the mean diagonal move with `sigma`, and
+# which differences are larger than the spread between clips, the sweep records a larger set in
+# the same way: the same four captions with world seeds 0-3 of `real_clips` at 16 frames (16
+# clips) and seeds 0-1 at 64 frames (8 clips), noise seed 0, step 6. It measures both quantities
+# **per clip**: a clip's level map is the mean over its own positions, its heads and the layers
+# of the level. The clips are split from the cached `"(b h w) heads f f"` logits by unflattening
+# the first axis (`b` is its outer factor). `x uniform` is the mean diagonal probability times
+# `f`: how many times more than chance a frame gives itself (1 = uniform). Each point of the
+# figure is the mean over the clips with its 95% percentile bootstrap interval
+# (`bootstrap_interval` from `vstar_lite/tiny/measure.py`: 2000 resamples of the clips, seed 0).
+# The mean of per-clip diagonalness is not the diagonalness of one pooled map, and the set of
+# clips is larger, so these values need not equal the single maps' numbers above. The larger
+# cache is dropped once the per-clip numbers are computed; the explorer and the exercise below
+# keep the small one, which keeps the slider fast.
+#
+# What to expect. In a row with a positive maximum, the diagonal probability grows as `sigma`
+# shrinks: a smaller `sigma` lowers every `R_ij` off the diagonal, which by the difference formula
+# of section 3 puts every other key further behind the diagonal. So the mean diagonal should
+# mostly rise towards small `sigma`, as far as rows with a negative maximum allow. At large
+# `sigma` the bump is nearly flat (at `sigma = 16`, `R` only falls to 0.64 across 16 frames), and
+# a constant added to a whole row changes nothing. Diagonalness need not follow the same order: it
+# measures how the mass correlates with the diagonal over the whole map, and a band of a few
+# frames can score higher than a spike at the diagonal with the rest spread evenly. At 64 frames
+# the same `sigma` covers a smaller fraction of the clip, which is one reason why the paper's
+# recommended settings for long videos differ from those for 16-32 frames (section 6).
 
 # %%
 SWEEP = (None, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-sweep = {}  # (frames, level, sigma) -> (diagonalness, mean diagonal)
-print(f"{'f':>3}{'level':>6}{'sigma':>7}{'diagonalness':>14}{'mean diagonal':>15}{'x uniform':>11}")
-for frames, cached_f in logits_by_frames.items():
-    for level in (0, 1):
-        for sigma in SWEEP:
-            matrix = level_map(cached_f, level, sigma)
-            diagonal = float(mean_diagonal_probability(matrix))
-            sweep[(frames, level, sigma)] = (float(diagonalness(matrix)), diagonal)
-            label = "none" if sigma is None else f"{sigma:g}"
-            print(f"{frames:>3}{level:>6}{label:>7}{fmt(diagonalness(matrix), 3):>14}"
-                  f"{fmt(diagonal, 4):>15}{fmt(diagonal * frames, 2):>11}")  # fmt: skip
+SWEEP_SEEDS = {16: (0, 1, 2, 3), 64: (0, 1)}  # world seeds of real_clips, four captions each
+
+
+def clip_maps(cached: dict, level: int, sigma: float | None, count: int) -> torch.Tensor:
+    """level_map for each of the `count` clips of the cache: "count f f"."""
+    maps = []
+    for layer, logits in cached.values():
+        if layer.level == level:
+            regularize = sigma is not None and not layer.input_block
+            probs = regularized_attention_probs(logits, sigma) if regularize else logits.softmax(-1)
+            by_clip = probs.unflatten(0, (count, -1))  # "b (h w) heads f f"
+            maps.append(by_clip.mean(dim=(1, 2)))  # "b f f"
+    return torch.stack(maps).mean(dim=0)  # over the layers of the level
+
+
+started = time.perf_counter()
+per_clip = {}  # (frames, level, sigma) -> (diagonalness "clips", x uniform "clips")
+for frames, seeds in SWEEP_SEEDS.items():
+    sweep_clips = real_clips(CAPTIONS, seeds=seeds, num_frames=frames)  # "(s b) 3 f 32 32"
+    x0 = encode_videos(pipe.vae, sweep_clips)  # "(s b) 8 f 8 8"
+    noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(SEED))
+    texts = context.repeat(len(seeds), 1, 1)  # "(s b) L D": captions in the clips' order
+    large = record_logits(pipe.unet, scheduler.add_noise(x0, noise, timestep), timestep, texts)
+    size = sum(logits.numel() * logits.element_size() for _, logits in large.values())
+    with torch.no_grad():
+        for level in (0, 1):
+            for sigma in SWEEP:
+                maps = clip_maps(large, level, sigma, len(sweep_clips))
+                x_uniform = mean_diagonal_probability(maps) * frames
+                per_clip[(frames, level, sigma)] = (diagonalness(maps), x_uniform)
+    print(f"{frames} frames: {len(sweep_clips)} clips ({len(CAPTIONS)} captions x world seeds "
+          f"{seeds[0]}-{seeds[-1]}), logits {size / 2**30:.2f} GiB, dropped after use")  # fmt: skip
+    del large
+sweep = {key: tuple(bootstrap_interval(values, seed=SEED) for values in both)
+         for key, both in per_clip.items()}  # (mean, low, high) of each quantity  # fmt: skip
+print(f"sweep of {len(SWEEP)} settings x 2 levels x 2 lengths, wall time: "
+      f"{time.perf_counter() - started:.0f} s")  # fmt: skip
 
 # %% [markdown]
-# As curves: diagonalness and `x uniform` against sigma (log scale), one line per level and
-# length; the dotted lines are the values without TAR.
+# Both quantities against sigma (log scale), one colour per level, one column per length. The
+# shaded bands are the 95% intervals; the dotted lines and their light bands are the values
+# without TAR.
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
-sigmas = [s for s in SWEEP if s is not None]
-STYLES = {(16, 0): "C0-", (16, 1): "C1-", (64, 0): "C0--", (64, 1): "C1--"}  # colour: level
-for (frames, level), style in STYLES.items():
-    label = f"f = {frames}, level {level}"
-    for ax, index, scale in ((axes[0], 0, 1), (axes[1], 1, frames)):
-        values = [sweep[(frames, level, s)][index] * scale for s in sigmas]
-        line = ax.plot(sigmas, values, style, marker=".", label=label)[0]
-        ax.axhline(sweep[(frames, level, None)][index] * scale, color=line.get_color(),
-                   linestyle=":", linewidth=0.8)  # fmt: skip
-for ax, name in zip(axes, ("diagonalness", "x uniform (mean diagonal x f)")):
-    ax.set(xscale="log", xlabel="sigma (frames)", ylabel=name, xticks=sigmas,
-           xticklabels=[f"{s:g}" for s in sigmas])  # fmt: skip
-axes[1].legend(fontsize=8)
-fig.suptitle(f"TAR on cached logits of real clips, step {STEP}; dotted: no TAR", fontsize=10)
+QUANTITIES = ("diagonalness", "x uniform")
+sigmas = SWEEP[1:]
+fig, axes = plt.subplots(2, 2, figsize=(9, 5.4), layout="constrained", sharex=True)
+for column, frames in enumerate(SWEEP_SEEDS):
+    for row, name in enumerate(QUANTITIES):
+        ax = axes[row, column]
+        for level in (0, 1):
+            mean, low, high = zip(*(sweep[(frames, level, s)][row] for s in sigmas))
+            ax.plot(sigmas, mean, marker=".", color=f"C{level}", label=f"level {level}")
+            ax.fill_between(sigmas, low, high, color=f"C{level}", alpha=0.3, linewidth=0)
+            none = sweep[(frames, level, None)][row]
+            ax.axhline(none[0], color=f"C{level}", linestyle=":", linewidth=1)
+            ax.axhspan(none[1], none[2], color=f"C{level}", alpha=0.15, linewidth=0)
+        ax.set(xscale="log", ylabel=name)
+    count = len(per_clip[(frames, 0, None)][0])
+    axes[0, column].set_title(f"{frames} frames ({count} clips)", fontsize=10)
+for ax in axes[1]:
+    ax.set(xlabel="sigma (frames)", xticks=sigmas, xticklabels=[f"{s:g}" for s in sigmas])
+    ax.minorticks_off()
+axes[0, 0].legend(fontsize=8)
+fig.suptitle(f"TAR on cached logits of real clips, step {STEP}: mean over clips with 95% "
+             "intervals; dotted: no TAR", fontsize=10)  # fmt: skip
 plt.show()
 
 # %% [markdown]
-# How to read the sweep. In a row with a positive maximum, the diagonal probability grows as
-# `sigma` shrinks: a smaller `sigma` lowers every `R_ij` off the diagonal, which by the
-# difference formula of section 3 puts every other key further behind the diagonal. So the mean
-# diagonal should mostly rise towards small `sigma`, as far as rows with a negative maximum allow.
-# At large `sigma` the bump is nearly flat (at `sigma = 16`, `R` only falls to 0.64 across 16
-# frames), and a constant added to a whole row changes nothing. Diagonalness need not follow the
-# same order: it measures how the mass correlates with the diagonal over the whole map, and a band
-# of a few frames can score higher than a spike at the diagonal with the rest spread evenly. At
-# 64 frames the same `sigma` covers a smaller fraction of the clip, which is one reason why the
-# paper's recommended settings for long videos differ from those for 16-32 frames (section 6).
+# Every setting is measured on the same clips, so a difference between two points is judged by the
+# interval of the **paired** difference, clip by clip (the bands above are each point's own
+# interval, and two bands may overlap where the paired difference is clear). Per curve: the value
+# without TAR, the largest value and its sigma, and the largest value minus no TAR and minus its
+# neighbours on the sigma grid; then two checks over all curves.
+
+
+# %%
+def paired(frames: int, level: int, a: float | None, b: float | None, index: int) -> tuple:
+    """(mean, low, high) of quantity `index` at sigma a minus sigma b, clip by clip."""
+    values = per_clip[(frames, level, a)][index] - per_clip[(frames, level, b)][index]
+    return bootstrap_interval(values, seed=SEED)
+
+
+def label(sigma: float | None) -> str:
+    return "no TAR" if sigma is None else f"sigma {sigma:g}"
+
+
+for frames in SWEEP_SEEDS:
+    for level in (0, 1):
+        for index, name in enumerate(QUANTITIES):
+            top = max(sigmas, key=lambda s: sweep[(frames, level, s)][index][0])
+            at = sigmas.index(top)
+            others = [None, *sigmas[max(at - 1, 0) : at], *sigmas[at + 1 : at + 2]]
+            minus = ", ".join(f"{label(s)} {fmt_interval(paired(frames, level, top, s, index), 3)}"
+                              for s in others)  # fmt: skip
+            none, best = sweep[(frames, level, None)][index], sweep[(frames, level, top)][index]
+            print(f"f {frames}, level {level}, {name}: no TAR {fmt_interval(none, 3)}, "
+                  f"largest {fmt_interval(best, 3)} at {label(top)}")  # fmt: skip
+            print(f"  largest minus {minus}")
+# x uniform, each sigma minus the next larger one; and every TAR point minus no TAR
+steps = {(f, lv, a, b): paired(f, lv, a, b, 1) for f in SWEEP_SEEDS for lv in (0, 1)
+         for a, b in zip(sigmas, sigmas[1:])}  # fmt: skip
+above = {(f, lv, s, QUANTITIES[i]): paired(f, lv, s, None, i) for f in SWEEP_SEEDS
+         for lv in (0, 1) for s in sigmas for i in (0, 1)}  # fmt: skip
+for what, diffs in (("x uniform, each sigma minus the next larger one", steps),
+                    ("TAR minus no TAR, both quantities, every sigma", above)):  # fmt: skip
+    (f, lv, a, b), smallest = min(diffs.items(), key=lambda item: item[1][0])
+    where = f"{b}, {label(a)}" if isinstance(b, str) else f"{label(b)} -> {a:g}"
+    print(f"{what}: {sum(d[1] > 0 for d in diffs.values())} of {len(diffs)} intervals above 0")
+    print(f"  smallest {fmt_interval(smallest, 3)} (f {f}, level {lv}, {where})")
+
+# %% [markdown]
+# In this sweep (16 clips at 16 frames, 8 at 64, seed 0; means with 95% intervals over clips,
+# differences paired):
 #
-# In this sweep (one map per row of the table, no intervals):
-#
-# - 16 frames, level 0: the largest diagonalness is 0.129 at `sigma = 4` (none: 0.018), the
-#   largest `x uniform` 1.77 at `sigma = 0.5` (none: 1.03);
-# - 16 frames, level 1: the largest diagonalness is -0.002 at `sigma = 4` (none: -0.094), the
-#   largest `x uniform` 1.19 at `sigma = 0.5` (none: 0.85);
-# - 64 frames, level 0: the largest diagonalness is 0.159 at `sigma = 16` (none: 0.001), the
-#   largest `x uniform` 2.38 at `sigma = 0.5` (none: 1.03);
-# - 64 frames, level 1: the largest diagonalness is 0.137 at `sigma = 16` (none: -0.006), the
-#   largest `x uniform` 1.34 at `sigma = 0.5` (none: 0.81).
+# - 16 frames, level 0: diagonalness is largest at `sigma = 4`, 0.128 [0.124, 0.132], against
+#   0.016 [0.015, 0.017] without TAR, and above its neighbours on the grid, by 0.012 [0.011,
+#   0.013] over `sigma = 2` and 0.037 [0.036, 0.039] over `sigma = 8`. The largest `x uniform` is
+#   1.770 [1.729, 1.806] at `sigma = 0.5` (none: 1.029 [1.026, 1.031]).
+# - 16 frames, level 1: diagonalness is also largest at `sigma = 4`, but that is -0.003 [-0.012,
+#   0.005], an interval that contains zero: TAR lifts the weak anti-band of -0.096 [-0.104,
+#   -0.088] by 0.093 [0.086, 0.100], to no band rather than a band. The largest `x uniform` is
+#   1.194 [1.172, 1.215] at `sigma = 0.5` (none: 0.841 [0.824, 0.859]).
+# - 64 frames, level 0: the largest diagonalness is 0.162 [0.153, 0.171] at `sigma = 16` (none:
+#   0.002 [0.001, 0.003]), 0.016 [0.015, 0.017] above `sigma = 8`; the largest `x uniform` is 2.55
+#   [2.39, 2.69] at `sigma = 0.5` (none: 1.037 [1.034, 1.041]).
+# - 64 frames, level 1: the largest diagonalness is 0.143 [0.131, 0.157] at `sigma = 16` (none:
+#   -0.007 [-0.010, -0.004]), 0.027 [0.025, 0.029] above `sigma = 8`; the largest `x uniform` is
+#   1.393 [1.350, 1.439] at `sigma = 0.5` (none: 0.811 [0.793, 0.831]).
 #
 # `x uniform` rises with every smaller sigma of the sweep, from `sigma = 16` down to `sigma = 0.5`,
-# at both levels and both lengths: at 16 frames from 1.06 to 1.77 at level 0, and from 0.87 to
-# 1.19 at level 1, whose two layers have 0.112 and 0.261 of their rows with `m_i < 0`; at 64
-# frames from 1.36 to 2.38 at level 0 and from 0.99 to 1.34 at level 1. Diagonalness peaks at
-# `sigma = 4` at 16 frames and falls again at 8 and 16; at 64 frames it is still rising at
-# `sigma = 16`, the largest value tried, so this sweep does not locate its peak there.
+# at both levels and both lengths: all 20 paired steps have intervals above zero, the smallest
+# being 0.020 [0.018, 0.022] (64 frames, level 1, from `sigma = 1` to 0.5), where that curve
+# flattens. This holds at level 1 too, whose two layers had 0.112 and 0.261 of their rows with
+# `m_i < 0` in the batch of four clips above. Diagonalness is largest at `sigma = 4` at 16 frames
+# and lower at 8 and 16, a drop the paired intervals show; at 64 frames it is still rising at
+# `sigma = 16`, the largest value tried, so this sweep does not locate its peak there. Every TAR
+# setting raises both quantities above no TAR (all 48 paired differences above zero, the smallest
+# 0.011 [0.010, 0.012]: diagonalness at 64 frames, level 1, `sigma = 0.5`). The intervals are
+# narrow, since the clips differ little from each other in these two quantities; they are over
+# clips of four captions at one step and one set of weights, and say nothing about other steps or
+# models.
 #
 # ## 5. Explore sigma
 #
 # The explorer redraws `R`, the map without TAR and the map with TAR from the cached logits.
 # Choose the UNet level (0: 8 x 8 positions, 1: 4 x 4), the clip length (16 frames, four clips, or
-# 64 frames, two clips; real clips noised to step 6) and `sigma`. (The widgets need a running
+# 64 frames, two clips: the small cache of section 4, not the sweep's larger set; real clips
+# noised to step 6) and `sigma`. (The widgets need a running
 # kernel; the figure below is for the start values.)
 
 # %%
@@ -897,7 +1000,8 @@ for name, run in runs.items():
 # 11, 0.02 or less in every other frame, 0.00 in frames 0-2, 13 and 14), and the two GIFs look
 # alike: in both, the circle drifts left, not right as the caption asks, and in frames 10-11 it
 # fades out while a second circle fades in lower down on the right (the two `.` frames: two faint
-# circles at once are no single shape), the two frames where the videos differ most. The captured maps differ more: level-0 diagonalness with TAR is 0.099,
+# circles at once are no single shape), the two frames where the videos differ most. The
+# captured maps differ more: level-0 diagonalness with TAR is 0.099,
 # 0.080 and 0.070 at steps 0, 6 and 13, against 0.021, 0.015 and 0.013 without; after step 13
 # the two are equal to three decimals (0.013 at step 14, 0.011 at step 24). For this caption and
 # seed 0, TAR changed the attention maps of the regularized steps clearly and the frames only a

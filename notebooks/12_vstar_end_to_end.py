@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -198,7 +198,8 @@ for name in CONDITIONS:
 
 # %%
 grid = torch.stack([videos[name][s] for s in range(len(LIVE_SEEDS)) for name in CONDITIONS])
-show_video(video_grid(grid[:, :, ::2], columns=4), fps=3, scale=2, value_range=(-1, 1))  # every 2nd frame
+# every second frame, to keep the notebook small
+show_video(video_grid(grid[:, :, ::2], columns=4), fps=3, scale=2, value_range=(-1, 1))
 
 # %% [markdown]
 # How far each condition shows the first sub-prompt in the first quarter of its frames and the
@@ -217,7 +218,10 @@ for name in CONDITIONS:
 # recorded report (`data/tiny_model/modelscope/report.json`, written by
 # `tools/evaluate_pipeline.py`) has the same measurement for the three tiny-world synopses with
 # more seeds, at 16 frames (baseline, +VSP, +TAR, both) and at 64 frames (+VSP with TAR only: the
-# report skips the long baselines to save time, so claim 1 is tested at 16 frames only):
+# report skips the long baselines to save time, so claim 1 is tested at 16 frames only). Both
+# quarters in one figure: the top row asks whether a video *starts* in the synopsis' first state,
+# the bottom row whether it *ends* in the last one; bars are the report's means over videos, with
+# its 95% intervals.
 
 
 # %%
@@ -230,48 +234,77 @@ def vsp_rows(frames: int) -> dict[str, str]:
     return {k: v for k, v in names.items() if v in report["vsp"]}
 
 
+def quarter(frames: int, label: str, name: str, which: str) -> tuple[float, float, float]:
+    """(mean, low, high) of one quarter score from the report."""
+    return tuple(report["vsp"][vsp_rows(frames)[label]][name][which])
+
+
+SYNOPSES = list(report["vsp"][vsp_rows(16)["+VSP"]])
 print(f"{report['vsp_seeds']} videos (seeds) per synopsis and condition")
-print(f"{'synopsis':<20}{'frames':>7}  {'condition':<11}{'first quarter':>20}{'last quarter':>20}")
-for frames in (16, 64):
-    for name in report["vsp"][next(iter(vsp_rows(frames).values()))]:
-        for label, key in vsp_rows(frames).items():
-            q = report["vsp"][key][name]
-            print(f"{name:<20}{frames:>7}  {label:<11}{fmt_interval(q['first']):>20}"
-                  f"{fmt_interval(q['last']):>20}")  # fmt: skip
+fig, axes = plt.subplots(2, 2, figsize=(10, 5), layout="constrained", sharey=True)
+colours = {label: f"C{i}" for i, label in enumerate(vsp_rows(16))}  # one colour per condition
+width = 0.8 / len(colours)
+for row, which in enumerate(("first", "last")):
+    for ax, frames in zip(axes[row], (16, 64)):
+        labels = list(vsp_rows(frames))
+        for j, label in enumerate(labels):
+            mean, low, high = zip(*(quarter(frames, label, n, which) for n in SYNOPSES))
+            xs = [i + (j - (len(labels) - 1) / 2) * width for i in range(len(SYNOPSES))]
+            ax.bar(xs, mean, width, color=colours[label], label=label)
+            for x, value in zip(xs, mean):
+                if value == 0:  # a bar of height 0: say so instead of leaving a gap
+                    ax.text(x, 0.02, "0", ha="center", va="bottom", fontsize=8)
+            ax.errorbar(xs, mean, yerr=[[m - lo for m, lo in zip(mean, low)],
+                                        [hi - m for m, hi in zip(mean, high)]],
+                        fmt="none", color="black", capsize=2, lw=1)  # fmt: skip
+        ax.set_xticks(range(len(SYNOPSES)), [n.removeprefix("tiny_") for n in SYNOPSES])
+        only = "" if len(labels) > 1 else f", {labels[0]} only"
+        ax.set(ylim=(0, 1.05), title=f"{frames} frames{only}: {which} quarter in the {which} state")
+        ax.title.set_fontsize(10)
+    axes[row, 0].set_ylabel(f"{which} quarter correct")
+handles, names = axes[0, 0].get_legend_handles_labels()
+fig.legend(handles, names, loc="outside lower center", ncols=len(names), fontsize=9)
+fig.suptitle(f"VSP: does the video start in the synopsis' first state and end in its last? "
+             f"({report['vsp_seeds']} videos per bar, 95% intervals)", fontsize=11)  # fmt: skip
+plt.show()
+
+# %% [markdown]
+# The values the text below quotes, mean [95% interval] for `red_to_blue`, `traffic_light` and
+# `dusk` in that order, and two checks over the synopses:
+
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.2), layout="constrained", sharey=True)
-colours = {label: f"C{i}" for i, label in enumerate(vsp_rows(16))}  # one colour per condition
-for ax, frames in zip(axes, (16, 64)):
-    rows = vsp_rows(frames)
-    names = list(report["vsp"][next(iter(rows.values()))])
-    width = 0.8 / len(rows)
-    for j, (label, key) in enumerate(rows.items()):
-        means = [report["vsp"][key][n]["last"][0] for n in names]
-        lows = [report["vsp"][key][n]["last"][1] for n in names]
-        highs = [report["vsp"][key][n]["last"][2] for n in names]
-        xs = [i + (j - (len(rows) - 1) / 2) * width for i in range(len(names))]
-        ax.bar(xs, means, width, label=label, color=colours.get(label))
-        ax.errorbar(xs, means, yerr=[[m - lo for m, lo in zip(means, lows)],
-                                     [hi - m for m, hi in zip(means, highs)]],
-                    fmt="none", color="black", capsize=2, lw=1)  # fmt: skip
-    ax.set_xticks(range(len(names)), [n.removeprefix("tiny_") for n in names])
-    ax.set(title=f"{frames} frames", ylim=(0, 1))
-    ax.legend(fontsize=8)
-axes[0].set_ylabel("last quarter in the last state")
-fig.suptitle("VSP: does the video end in the synopsis' last state? (95% intervals)", fontsize=11)
-plt.show()
+def quarters_line(frames: int, label: str, which: str) -> None:
+    values = "  ".join(fmt_interval(quarter(frames, label, n, which)) for n in SYNOPSES)
+    print(f"{f'{frames} frames, {which} quarter, {label}:':<38}{values}")
+
+
+for frames, label, which in ((16, "baseline", "first"), (16, "+VSP", "first"),
+                             (16, "+VSP", "last"), (64, "+VSP +TAR", "first"),
+                             (64, "+VSP +TAR", "last")):  # fmt: skip
+    quarters_line(frames, label, which)
+no_vsp = [quarter(16, label, n, "last") for label in ("baseline", "+TAR") for n in SYNOPSES]
+print(f"16 frames, last quarter without VSP (baseline, +TAR): largest upper bound "
+      f"{fmt(max(high for _, _, high in no_vsp))} of {len(no_vsp)} intervals")  # fmt: skip
+with_vsp = [quarter(16, label, n, "last") for label in ("+VSP", "+VSP +TAR") for n in SYNOPSES]
+print(f"16 frames, last quarter with VSP (+VSP, +VSP +TAR): smallest lower bound "
+      f"{fmt(min(low for _, low, _ in with_vsp))} of {len(with_vsp)} intervals")  # fmt: skip
+overlap = [quarter(16, "+VSP", n, "last")[1] <= quarter(16, "+VSP +TAR", n, "last")[2]
+           and quarter(16, "+VSP +TAR", n, "last")[1] <= quarter(16, "+VSP", n, "last")[2]
+           for n in SYNOPSES]  # fmt: skip
+print(f"16 frames, last quarter, +VSP against +VSP +TAR: intervals overlap for {sum(overlap)} "
+      f"of {len(SYNOPSES)} synopses")  # fmt: skip
 
 # %% [markdown]
 # At 16 frames, without VSP no video ends in the last state: the baseline (first sub-prompt on
 # every frame) and +TAR score 0.00 [0.00, 0.00] in the last quarter for all three synopses, 6
-# videos each. With VSP the last quarter is 0.88 [0.62, 1.00] for `tiny_red_to_blue`, 0.92 [0.83,
-# 1.00] for `tiny_traffic_light` and 1.00 [1.00, 1.00] for `tiny_dusk`; with VSP and TAR it is
-# 0.96 [0.88, 1.00], 0.92 [0.83, 1.00] and 1.00 [1.00, 1.00]. Every one of these intervals lies
-# above the baseline's, so at 16 frames +VSP's last quarter exceeds the baseline's for each
-# synopsis. The three live videos above agree: 1.00 [1.00, 1.00] with VSP against 0.00 [0.00,
-# 0.00]. Adding TAR to VSP is not shown to change the last quarter: each pair of intervals
-# overlaps.
+# videos each (the bars marked 0 in the bottom-left panel). With VSP the last quarter is 0.88 [0.62,
+# 1.00] for `tiny_red_to_blue`, 0.92 [0.83, 1.00] for `tiny_traffic_light` and 1.00 [1.00, 1.00]
+# for `tiny_dusk`. Every one of these intervals, and each of VSP with TAR, lies above the
+# baseline's (the smallest lower bound with VSP is 0.62), so at 16 frames +VSP's last quarter
+# exceeds the baseline's for each synopsis. The
+# three live videos above agree: 1.00 [1.00, 1.00] with VSP against 0.00 [0.00, 0.00]. Adding TAR
+# to VSP is not shown to change the last quarter: each of the three pairs of intervals overlaps.
 #
 # At 64 frames the report has only VSP with TAR (its command skips the long baseline): last
 # quarter 0.90 [0.82, 0.96], 0.73 [0.60, 0.84] and 0.96 [0.92, 1.00]. With no 64-frame baseline,
@@ -279,15 +312,15 @@ plt.show()
 #
 # Where VSP falls short:
 #
-# - **The first quarter.** With VSP it is 0.83 [0.75, 0.92] for `tiny_red_to_blue`, 0.67 [0.58,
-#   0.75] for `tiny_traffic_light` and 0.62 [0.42, 0.83] for `tiny_dusk` at 16 frames. The first
-#   two intervals lie below the baseline's 1.00 [1.00, 1.00], so there VSP gives up part of the
-#   first state; for `tiny_dusk` the baseline itself reads 0.92 [0.75, 1.00] (it loses the shape
-#   in some first frames) and the two intervals overlap, so a loss is not shown. At 64 frames,
-#   with TAR, the first quarter reads 0.77 [0.69, 0.83], 0.58 [0.56, 0.60] and 0.61 [0.39, 0.83].
-#   The score compares the first quarter with the first sub-prompt alone, while the embeddings of
-#   its later frames already blend in the next one (notebook 11), so a frame that turns early
-#   counts as wrong.
+# - **The first quarter** (top row). With VSP it is 0.83 [0.75, 0.92] for `tiny_red_to_blue`,
+#   0.67 [0.58, 0.75] for `tiny_traffic_light` and 0.62 [0.42, 0.83] for `tiny_dusk` at 16
+#   frames. The first two intervals lie below the baseline's 1.00 [1.00, 1.00], so there VSP gives
+#   up part of the first state; for `tiny_dusk` the baseline itself reads 0.92 [0.75, 1.00] (it
+#   loses the shape in some first frames) and the two intervals overlap, so a loss is not shown.
+#   At 64 frames, with TAR, the first quarter reads 0.77 [0.69, 0.83], 0.58 [0.56, 0.60] and 0.61
+#   [0.39, 0.83]. The score compares the first quarter with the first sub-prompt alone, while the
+#   embeddings of its later frames already blend in the next one (notebook 11), so a frame that
+#   turns early counts as wrong.
 # - **The last quarter of `tiny_traffic_light` at 64 frames**: 0.73 [0.60, 0.84], the lowest of
 #   the three. Its interval lies below `tiny_dusk`'s 0.96 [0.92, 1.00] and overlaps
 #   `tiny_red_to_blue`'s 0.90 [0.82, 0.96], so it is shown to be harder than one synopsis, not

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   kernelspec:
-#     display_name: Python 3
+#     display_name: Python 3 (ipykernel)
 #     language: python
 #     name: python3
 # ---
@@ -37,9 +37,10 @@
 # Beluch, Keuper, Zhang and Khoreva, ICLR 2025). FreeNoise: *FreeNoise: Tuning-Free Longer Video
 # Diffusion via Noise Rescheduling* (Qiu et al., ICLR 2024). FreeInit: *FreeInit: Bridging
 # Initialization Gap in Video Diffusion Models* (Wu et al., ECCV 2024). AnimateDiff: Guo et al.,
-# ICLR 2024; ModelScope text-to-video: Wang et al., 2023. FreeNoise and FreeInit run as diffusers
-# implements them; the two tiny models (`data/tiny_model/modelscope`, `data/tiny_model/animatediff`),
-# their reports and `data/tiny_model/comparison.md` are this library's own.
+# ICLR 2024; ModelScope text-to-video: Wang et al., 2023. FreeNoise and FreeInit run as
+# diffusers implements them; the two tiny models (`data/tiny_model/modelscope`,
+# `data/tiny_model/animatediff`), their reports and `data/tiny_model/comparison.md` are this
+# library's own.
 
 # %% Set-up: in Colab, install vstar-lite; elsewhere (make lab, make test) it is already installed.
 import sys
@@ -95,9 +96,10 @@ print(f"recorded comparison: {comparison['command']}")
 # %% [markdown]
 # ## 1. Two UNets, two ways to know frame order
 #
-# Both tiny models share the autoencoder, the text encoder and the world of notebooks 05 and 07, and were
-# trained with the same recipe on 16-frame clips (`vstar-lite train --preset shipped` and
-# `--preset animatediff`). They differ only in how the UNet moves information between frames:
+# Both tiny models share the autoencoder, the text encoder and the world of notebooks 05 and 07,
+# and were trained with the same recipe on 16-frame clips (`vstar-lite train --preset shipped`
+# and `--preset animatediff`). They differ only in how the UNet moves information between
+# frames:
 #
 # | | ModelScope-style (`UNet3DConditionModel`) | AnimateDiff-style (`UNetMotionModel`) |
 # |---|---|---|
@@ -237,20 +239,21 @@ for kind, (names, _) in requests.items():
 # (first sub-prompt only) stays red, as it should; FreeNoise, FreeNoise + TAR and VSTAR pass
 # through purple to blue, each losing the shape in 6-12 frames, most of them where red turns
 # purple; VSP alone does not reach blue: 56 of its 64 frames are specks or smears that fill less
-# than 0.4 of their box, 4 more hold no shape the read-out accepts, and only 4 read as a circle. One seed is an example, not a result: the next
-# section has the numbers, and they put VSP at 64 frames lowest on this model too. A frame with no
-# shape found counts as wrong in `correct` and in the quarter scores.
+# than 0.4 of their box, 4 more hold no shape the read-out accepts, and only 4 read as a circle.
+# One seed is an example, not a result: the next section has the numbers, and they put VSP at 64
+# frames lowest on this model too. A frame with no shape found counts as wrong in `correct` and
+# in the quarter scores.
 
 # %% [markdown]
 # ## 4. The scores, with intervals
 #
-# One example decides nothing. `tools/compare_methods.py` ran every method on both models (VSTAR's
-# on the ModelScope-style model, all on the AnimateDiff-style one): the 12 benchmark captions x 3
-# seeds at 16 frames and x 1 seed at 64 frames, and the three tiny synopses x 6 seeds (16 frames)
-# and x 3 seeds (64 frames). Its table is `data/tiny_model/comparison.md`; here are its figures. Each
-# point is a mean over videos with its 95% bootstrap interval. FreeNoise draws its own starting
-# noise, so its videos are not paired with the others': a method differs from the baseline here
-# only where the two intervals do not overlap.
+# One example decides nothing. `tools/compare_methods.py` ran every method on both models
+# (VSTAR's on the ModelScope-style model, all on the AnimateDiff-style one): the 12 benchmark
+# captions x 3 seeds at 16 frames and x 1 seed at 64 frames, and the three tiny synopses x 6
+# seeds (16 frames) and x 3 seeds (64 frames). Its table is `data/tiny_model/comparison.md`;
+# here are its figures. Each point is a mean over videos with its 95% bootstrap interval.
+# FreeNoise draws its own starting noise, so its videos are not paired with the others': a
+# method differs from the baseline here only where the two intervals do not overlap.
 
 # %%
 rows = comparison["rows"]

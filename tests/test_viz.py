@@ -116,7 +116,7 @@ def test_frame_rows_draws_the_chosen_frames_of_each_video_in_its_labelled_row():
     assert [ax.get_title() for ax in fig.axes[:2]] == ["f = 0", "f = 3"]
     assert [fig.axes[0].get_ylabel(), fig.axes[2].get_ylabel()] == ["dark", "ramp"]
     shown = [ax.get_images()[0].get_array()[0, 0, 0] for ax in fig.axes]  # top-left pixel, red
-    assert list(shown) == [0, 0, 0, 255]  # dark stays black; the ramp's frame 0 black, frame 3 white
+    assert list(shown) == [0, 0, 0, 255]  # dark: black twice; the ramp: black, then white
 
 
 def test_frame_rows_refuses_frames_outside_a_video_and_values_outside_the_range():
