@@ -418,6 +418,8 @@ def change_ratio(videos: torch.Tensor, captions: list[str]) -> torch.Tensor:
 
 
 # %%
+ordered = sample_clips(24, num_frames=16, seed=11)  # the clips of exercise 1, in order
+shuffled = ordered.videos[:, :, torch.randperm(16, generator=torch.Generator().manual_seed(5))]
 frozen = ordered.videos[:, :, :1].expand_as(ordered.videos)  # frame 0, sixteen times
 for name, batch in (("real", ordered.videos), ("frozen", frozen), ("shuffled", shuffled)):
     mine = change_ratio(batch, ordered.captions)
