@@ -34,19 +34,17 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from conftest import missing
+from nbtools import WIDGET_VIEW
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 DEFAULT = "01_attention_from_scratch.ipynb"  # quick, three sliders
 SELECTION = os.environ.get("VSTAR_LAB_NOTEBOOKS", "").strip()
-REQUIRED = os.environ.get("VSTAR_BROWSER_TESTS") == "1"
 RUN_TIMEOUT_S = float(os.environ.get("VSTAR_LAB_TIMEOUT", "1200"))  # one notebook's run-all
 TOKEN = "vstar-lab-test"
-WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MIN_TRACK_PX = 140  # a slider's track stays at least this wide
 MAX_CONTROL_PX = 48  # and every control one line high (a description beside its control)
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]  # fmt: skip
 
 
 # ------------------------------------------------------------------------- which notebooks
@@ -88,21 +86,6 @@ def selected() -> list[str]:
 
 
 # -------------------------------------------------------------------------- the set-up
-def missing(reason: str) -> None:
-    """Fail where the browser tests are required (CI), skip with the reason elsewhere."""
-    if REQUIRED:
-        pytest.fail(f"VSTAR_BROWSER_TESTS=1 but {reason}")
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    return (
-        os.environ.get("VSTAR_CHROMIUM")
-        or shutil.which("chromium")
-        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    )
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -184,24 +167,6 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     server = Lab(root)
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if importlib.util.find_spec("playwright") is None:
-        missing("playwright is not installed (pip install playwright; it drives the system's "
-                "Chromium and downloads no browser)")  # fmt: skip
-    executable = chromium_path()
-    if executable is None:
-        missing("no Chromium found (apt-get install chromium, or set VSTAR_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=LAUNCH_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 # --------------------------------------------------------------------- in the browser

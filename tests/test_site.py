@@ -15,7 +15,6 @@ import http.server
 import importlib.util
 import io
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,13 +25,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from PIL import Image
 
 import course_site
+from conftest import missing
 from nbtools import BADGE_RE, WIDGET_VIEW, Repository
 
 REPO = Repository("https://github.com/example-owner/example-course")
-REQUIRED = os.environ.get("VSTAR_BROWSER_TESTS") == "1"
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync"]  # fmt: skip
 
 
 # ----------------------------------------------------------------------- staging, in memory
@@ -140,19 +136,6 @@ def test_staging_globs_the_notebooks_and_writes_the_outline(tmp_path):
 
 
 # ------------------------------------------------------------------------ the built site
-def missing(reason: str) -> None:
-    """Fail where the browser tests are required (CI), skip with the reason elsewhere."""
-    if REQUIRED:
-        pytest.fail(f"VSTAR_BROWSER_TESTS=1 but {reason}")
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    names = ("chromium", "chromium-browser", "google-chrome")
-    found = [shutil.which(name) for name in names]
-    return os.environ.get("VSTAR_CHROMIUM") or next((path for path in found if path), None)
-
-
 @pytest.fixture(scope="session")
 def site() -> Path:
     if course_site.is_fresh():
@@ -177,23 +160,6 @@ def server(site: Path) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if importlib.util.find_spec("playwright") is None:
-        missing("playwright is not installed: `make site` installs it")
-    executable = chromium_path()
-    if executable is None:
-        missing("no Chromium found (apt-get install chromium, or set VSTAR_CHROMIUM)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, headless=True, args=LAUNCH_ARGS
-        )
-        yield browser
-        browser.close()
 
 
 def page_stems() -> list[str]:
